@@ -1,0 +1,1 @@
+# The points ledger, levels and presale campaigns arrive with the loyalty issue.

@@ -1,0 +1,411 @@
+"""The demo town: shops, products, a couriers' collective, members and one login per role.
+
+Deterministic (every random choice comes from a generator seeded by the shop's slug) and
+idempotent (rows are matched by slug, SKU or email, and only missing ones are created), so
+`make run` can call it every time. Demo loading writes rows of every app directly, in bulk:
+it is fixture loading, not a business operation, and 100,000 products must load in minutes.
+"""
+
+import datetime
+import itertools
+import math
+import random
+from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from djmoney.money import Money
+
+from governance.models import Member
+from logistics.models import Collective, Courier
+from marketplace.models import Postcode
+from shops.models import Category, Label, OpeningHours, Product, Shop, ShopMembership
+
+from . import catalogue
+
+DEMO_PASSWORD = "commonplace-demo"
+DEMO_DOMAIN = "lindenfeld.example"
+TOWN = "Lindenfeld"
+EXTRA_QUALIFIERS = [
+    "Classic",
+    "Everyday",
+    "Family",
+    "Premium",
+    "Regional",
+    "Heritage",
+    "House",
+    "Limited",
+    "Small-batch",
+    "Traditional",
+    "Handmade",
+    "Seasonal",
+]
+STREETS = [
+    "Elm Road",
+    "Baker Street",
+    "Harbour Lane",
+    "Willow Way",
+    "Brook Street",
+    "Hill Road",
+    "Garden Row",
+    "Mill Lane",
+    "Orchard Way",
+    "Castle Street",
+    "Bridge Road",
+    "Meadow Lane",
+]
+
+
+@dataclass
+class DemoLogin:
+    role: str
+    email: str
+    note: str
+
+
+def _offset(metres: tuple[float, float]) -> tuple[float, float]:
+    lat0, lon0 = settings.NODE_CENTRE
+    north, east = metres
+    lat = lat0 + north / 111_320
+    lon = lon0 + east / (111_320 * math.cos(math.radians(lat0)))
+    return round(lat, 6), round(lon, 6)
+
+
+def _money(value: float) -> Money:
+    amount = Decimal(str(value)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+    # Prices end in .x0 or .x9 as shops price them.
+    cents = int(amount * 100)
+    cents = cents - cents % 10 + (9 if cents % 20 >= 10 else 0)
+    return Money(Decimal(max(cents, 10)) / 100, settings.DEFAULT_CURRENCY)
+
+
+class DemoTown:
+    def __init__(self, *, products: int | None = None, shops: int | None = None, log=print):
+        self.product_target = products
+        self.shop_target = max(shops or len(catalogue.SHOPS), 1)
+        self.log = log
+        self.logins: list[DemoLogin] = []
+
+    # Reference data ------------------------------------------------------------------------
+    def load_reference_data(self):
+        self.labels = {
+            slug: Label.objects.get_or_create(slug=slug, defaults={"name": name})[0]
+            for slug, name in catalogue.LABELS
+        }
+        self.categories: dict[str, Category] = {}
+        for path, name in catalogue.CATEGORIES:
+            parent_path, _, slug = path.rpartition("/")
+            category = Category.objects.filter(path=path).first()
+            if category is None:
+                category = Category(
+                    name=name,
+                    slug=slug,
+                    parent=self.categories.get(parent_path) if parent_path else None,
+                )
+                category.save()
+            self.categories[path] = category
+        for code, name, metres in catalogue.POSTCODES:
+            lat, lon = _offset(metres)
+            Postcode.objects.get_or_create(
+                code=code, defaults={"name": name, "latitude": lat, "longitude": lon}
+            )
+
+    # Shops ---------------------------------------------------------------------------------
+    def shop_specs(self):
+        specs = [(spec, Shop.Status.ACTIVE) for spec in catalogue.SHOPS[: self.shop_target]]
+        kinds = list(catalogue.SHOPS)
+        for n in range(len(specs), self.shop_target):
+            base = kinds[n % len(kinds)]
+            street = STREETS[n % len(STREETS)]
+            rng = random.Random(f"shop-{n}")
+            name = f"{base[0].split(' ')[-1]} on {street} {n // len(STREETS) + 1}"
+            spec = (
+                name,
+                base[1],
+                f"{street} {n % 40 + 1}",
+                base[3],
+                (rng.uniform(-2500, 2500), rng.uniform(-2500, 2500)),
+                base[5],
+                base[6],
+            )
+            specs.append((spec, Shop.Status.ACTIVE))
+        specs.append((catalogue.APPLYING_SHOP, Shop.Status.APPLIED))
+        return specs
+
+    def load_shop(self, spec, status) -> tuple[Shop, bool]:
+        name, kind, street, postcode, metres, label_slugs, description = spec
+        slug = slugify(name)
+        shop = Shop.objects.filter(slug=slug).first()
+        if shop is not None:
+            return shop, False
+        lat, lon = _offset(metres)
+        shop = Shop.objects.create(
+            name=name,
+            slug=slug,
+            description=description,
+            status=status,
+            street=street,
+            postcode=postcode,
+            city=TOWN,
+            latitude=lat,
+            longitude=lon,
+            phone=f"+49 30 555 {sum(map(ord, slug)) % 9000 + 1000}",
+            email=f"hello@{slug[:40]}.{DEMO_DOMAIN}",
+        )
+        shop.labels.set([self.labels[s] for s in label_slugs])
+        hours = []
+        for (first, last), opens, closes in catalogue.KINDS[kind]["hours"]:
+            for weekday in range(first, last + 1):
+                hours.append(
+                    OpeningHours(
+                        shop=shop,
+                        weekday=weekday,
+                        opens=datetime.time.fromisoformat(opens),
+                        closes=datetime.time.fromisoformat(closes),
+                    )
+                )
+        OpeningHours.objects.bulk_create(hours)
+        return shop, True
+
+    # Products ------------------------------------------------------------------------------
+    def product_titles(self, kind: str, count: int | None):
+        """(category path, title, unit, price range) in a fixed order; beyond the natural
+        combinations, qualified and then numbered variants so any count can be reached."""
+        natural = []
+        for path, base, unit, prices, variants, sizes in catalogue.KINDS[kind]["products"]:
+            for variant, size in itertools.product(variants, sizes):
+                title = " ".join(p for p in (variant, base, size) if p)
+                natural.append((path, title[:1].upper() + title[1:], unit, prices))
+        if count is None or count <= len(natural):
+            return natural if count is None else natural[:count]
+        titles = list(natural)
+        for qualifier in EXTRA_QUALIFIERS:
+            for path, title, unit, prices in natural:
+                titles.append((path, f"{qualifier} {title[:1].lower()}{title[1:]}", unit, prices))
+                if len(titles) >= count:
+                    return titles
+        edition = 2
+        while len(titles) < count:
+            for path, title, unit, prices in natural:
+                titles.append((path, f"{title}, no. {edition}", unit, prices))
+                if len(titles) >= count:
+                    break
+            edition += 1
+        return titles
+
+    def load_products(self, shop: Shop, kind: str, count: int | None) -> int:
+        rng = random.Random(f"products-{shop.slug}")
+        existing = set(shop.products.values_list("sku", flat=True))
+        vat = Decimal(catalogue.KINDS[kind]["vat"])
+        prefix = "".join(word[0] for word in shop.slug.split("-") if word)[:4].upper()
+        new_products, new_labels, used_slugs = [], [], set()
+        for n, (path, title, unit, (low, high)) in enumerate(self.product_titles(kind, count)):
+            # Draw every random number whether or not the row exists, so reruns line up.
+            price = _money(rng.uniform(low, high))
+            stock_roll = rng.random()
+            organic = rng.random() < 0.2
+            phrase = rng.choice(catalogue.DESCRIPTION_PHRASES)
+            vegan = rng.random() < 0.15
+            sku = f"{prefix}-{n + 1:05d}"
+            slug = slugify(title)[:200] or f"product-{n + 1}"
+            if slug in used_slugs:
+                slug = f"{slug}-{n + 1}"
+            used_slugs.add(slug)
+            if sku in existing:
+                continue
+            always = unit == Product.Unit.HOUR
+            if always:
+                stock = Decimal("0")
+            elif stock_roll < 0.12:
+                stock = Decimal("0")
+            elif unit in (Product.Unit.KILOGRAM, Product.Unit.LITRE):
+                stock = Decimal(str(round(5 + stock_roll * 60, 1)))
+            else:
+                stock = Decimal(int(1 + stock_roll * 40))
+            words = [phrase]
+            if organic:
+                words.insert(0, "Certified organic.")
+            description = f"{title}. " + " ".join(words)
+            product = Product(
+                shop=shop,
+                title=title,
+                slug=slug,
+                description=description,
+                category=self.categories[path],
+                price=price,
+                vat_rate=vat,
+                unit=unit,
+                stock_quantity=stock,
+                always_available=always,
+                sku=sku,
+                is_active=True,
+            )
+            new_products.append(product)
+            new_labels.append([s for s, on in (("organic", organic), ("vegan", vegan)) if on])
+        created = 0
+        batch = 2000
+        through = Product.labels.through
+        for start in range(0, len(new_products), batch):
+            chunk = Product.objects.bulk_create(new_products[start : start + batch])
+            links = [
+                through(product_id=product.pk, label_id=self.labels[slug].pk)
+                for product, slugs in zip(chunk, new_labels[start : start + batch], strict=True)
+                for slug in slugs
+            ]
+            through.objects.bulk_create(links)
+            created += len(chunk)
+        return created
+
+    # People --------------------------------------------------------------------------------
+    def person(self, local: str, name: str, *, role: str, note: str, staff=False) -> object:
+        User = get_user_model()
+        email = f"{local}@{DEMO_DOMAIN}"
+        user = User.objects.filter(email=email).first()
+        if user is None:
+            user = User.objects.create_user(
+                email=email,
+                password=DEMO_PASSWORD,
+                display_name=name,
+                first_name=name.split(" ")[0],
+                last_name=name.split(" ")[-1],
+                is_staff=staff,
+                is_superuser=staff,
+            )
+        EmailAddress.objects.get_or_create(
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
+        self.logins.append(DemoLogin(role=role, email=email, note=note))
+        return user
+
+    def load_people(self, shops: list[Shop]):
+        today = timezone.localdate()
+        self.person(
+            "operator", "Olga Operator", role="operator", note="Django admin at /admin/", staff=True
+        )
+        self.person("customer", "Chris Customer", role="customer", note="shops and searches")
+        baker = self.person("baker", "Bea Baker", role="shop owner", note=f"owns {shops[0].name}")
+        staff = self.person(
+            "shopstaff",
+            "Sam Staff",
+            role="shop staff",
+            note=f"works at {shops[0].name} and {shops[1].name}",
+        )
+        grocer = self.person(
+            "grocer", "Greta Grocer", role="shop owner", note=f"owns {shops[1].name}"
+        )
+        ShopMembership.objects.get_or_create(shop=shops[0], user=baker, defaults={"role": "owner"})
+        ShopMembership.objects.get_or_create(shop=shops[0], user=staff, defaults={"role": "staff"})
+        ShopMembership.objects.get_or_create(shop=shops[1], user=staff, defaults={"role": "staff"})
+        ShopMembership.objects.get_or_create(shop=shops[1], user=grocer, defaults={"role": "owner"})
+        # Every other shop gets an owner too, so each can vote.
+        for shop in shops[2 : len(catalogue.SHOPS)]:
+            owner = self._quiet_person(f"owner-{shop.slug}", f"{shop.name} Owner")
+            ShopMembership.objects.get_or_create(shop=shop, user=owner, defaults={"role": "owner"})
+
+        collective, _ = Collective.objects.get_or_create(
+            slug="lindenfeld-cargo-riders",
+            defaults={
+                "name": "Lindenfeld Cargo Riders",
+                "description": "A riders' cooperative delivering by cargo bike since 2019.",
+                "phone": "+49 30 555 0199",
+                "email": f"dispatch@{DEMO_DOMAIN}",
+                "service_radius_km": Decimal("6"),
+            },
+        )
+        riders = [
+            ("courier", "Kim Courier", Courier.Vehicle.CARGO_BIKE, 60, 150, False, "courier"),
+            (
+                "dispatcher",
+                "Dana Dispatcher",
+                Courier.Vehicle.E_CARGO_BIKE,
+                100,
+                250,
+                True,
+                "dispatcher",
+            ),
+        ]
+        for local, name, vehicle, kg, litres, dispatcher, role in riders:
+            user = self.person(local, name, role=role, note=f"rides for {collective.name}")
+            Courier.objects.get_or_create(
+                user=user,
+                collective=collective,
+                defaults={
+                    "vehicle": vehicle,
+                    "capacity_kg": kg,
+                    "capacity_litres": litres,
+                    "is_dispatcher": dispatcher,
+                },
+            )
+        for n, (vehicle, kg, litres) in enumerate(
+            [
+                (Courier.Vehicle.BIKE, 15, 40),
+                (Courier.Vehicle.FOOT, 8, 20),
+            ]
+        ):
+            user = self._quiet_person(f"rider-{n + 1}", f"Rider {n + 1}")
+            Courier.objects.get_or_create(
+                user=user,
+                collective=collective,
+                defaults={"vehicle": vehicle, "capacity_kg": kg, "capacity_litres": litres},
+            )
+
+        supporter = self.person(
+            "member", "Mo Member", role="cooperative member", note="a supporter with a vote"
+        )
+        joined = today - datetime.timedelta(days=400)
+        for shop in shops[: len(catalogue.SHOPS)]:
+            Member.objects.get_or_create(
+                kind=Member.Kind.SHOP, shop=shop, defaults={"joined_on": joined}
+            )
+        Member.objects.get_or_create(
+            kind=Member.Kind.COLLECTIVE, collective=collective, defaults={"joined_on": joined}
+        )
+        Member.objects.get_or_create(
+            kind=Member.Kind.SUPPORTER,
+            user=supporter,
+            defaults={"joined_on": today - datetime.timedelta(days=90)},
+        )
+
+    def _quiet_person(self, local: str, name: str):
+        before = len(self.logins)
+        user = self.person(local, name, role="", note="")
+        del self.logins[before:]
+        return user
+
+    # All -----------------------------------------------------------------------------------
+    def load(self):
+        started = timezone.now()
+        with transaction.atomic():
+            self.load_reference_data()
+        specs = self.shop_specs()
+        active_specs = [(spec, status) for spec, status in specs if status == Shop.Status.ACTIVE]
+        per_shop = None
+        if self.product_target is not None:
+            per_shop = math.ceil(self.product_target / len(active_specs))
+        shops, created_products = [], 0
+        remaining = self.product_target
+        for spec, status in specs:
+            with transaction.atomic():
+                shop, _ = self.load_shop(spec, status)
+                count = per_shop
+                if status == Shop.Status.APPLIED:
+                    count = 5
+                elif remaining is not None:
+                    count = max(0, min(per_shop, remaining))
+                    remaining -= count
+                created_products += self.load_products(shop, spec[1], count)
+            if status == Shop.Status.ACTIVE:
+                shops.append(shop)
+        with transaction.atomic():
+            self.load_people(shops)
+        seconds = (timezone.now() - started).total_seconds()
+        self.log(
+            f"Demo town {TOWN}: {Shop.objects.count()} shops, {Product.objects.count()} products "
+            f"({created_products} new) in {seconds:.1f} s."
+        )
+        return self.logins

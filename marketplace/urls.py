@@ -1,0 +1,33 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
+
+from shops import views as shop_views
+
+from . import views
+
+marketplace_patterns = (
+    [
+        path("", views.home, name="home"),
+        path("accounts/profile/", views.profile, name="profile"),
+    ],
+    "marketplace",
+)
+
+urlpatterns = [
+    path("", include(marketplace_patterns)),
+    path("search/", shop_views.search, name="search"),
+    path("shops/", include("shops.urls")),
+    path("couriers/", include("logistics.urls")),
+    path("cooperative/", include("governance.urls")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    path("admin/", admin.site.urls),
+    path("healthz", views.healthz, name="healthz"),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

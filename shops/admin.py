@@ -1,0 +1,67 @@
+from django.contrib import admin
+
+from .models import (
+    Category,
+    Label,
+    OpeningHours,
+    Product,
+    ProductPhoto,
+    Shop,
+    ShopMembership,
+    UnmetSearch,
+)
+
+
+class OpeningHoursInline(admin.TabularInline):
+    model = OpeningHours
+    extra = 0
+
+
+class ShopMembershipInline(admin.TabularInline):
+    model = ShopMembership
+    extra = 0
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Shop)
+class ShopAdmin(admin.ModelAdmin):
+    list_display = ["name", "status", "postcode", "city"]
+    list_filter = ["status", "labels"]
+    search_fields = ["name", "street", "postcode"]
+    prepopulated_fields = {"slug": ["name"]}
+    filter_horizontal = ["labels"]
+    inlines = [OpeningHoursInline, ShopMembershipInline]
+
+
+class ProductPhotoInline(admin.TabularInline):
+    model = ProductPhoto
+    extra = 0
+    fields = ["image", "alt_text", "position", "thumbnail"]
+    readonly_fields = ["thumbnail"]
+
+
+@admin.register(Product)
+class ProductAdmin(admin.ModelAdmin):
+    list_display = ["title", "shop", "sku", "price", "stock_quantity", "is_active"]
+    list_filter = ["is_active", "shop", "unit"]
+    search_fields = ["title", "sku"]
+    list_select_related = ["shop"]
+    autocomplete_fields = ["shop", "category"]
+    filter_horizontal = ["labels"]
+    inlines = [ProductPhotoInline]
+
+
+@admin.register(Category)
+class CategoryAdmin(admin.ModelAdmin):
+    list_display = ["path", "name"]
+    search_fields = ["name", "path"]
+
+
+admin.site.register(Label)
+
+
+@admin.register(UnmetSearch)
+class UnmetSearchAdmin(admin.ModelAdmin):
+    list_display = ["term", "area", "created_at"]
+    search_fields = ["term"]
+    date_hierarchy = "created_at"

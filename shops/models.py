@@ -1,0 +1,298 @@
+import datetime
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.postgres.search import SearchVectorField
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
+from djmoney.models.validators import MinMoneyValidator
+
+from marketplace.models import TimeStamped
+
+
+class Label(models.Model):
+    """A mark a shop or product carries: organic, fair trade, repair, second-hand …"""
+
+    slug = models.SlugField(_("slug"), unique=True)
+    name = models.CharField(_("name"), max_length=60)
+
+    class Meta:
+        verbose_name = _("label")
+        verbose_name_plural = _("labels")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+
+class Shop(TimeStamped):
+    class Status(models.TextChoices):
+        APPLIED = "applied", _("Applied")
+        ACTIVE = "active", _("Active")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=120)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.APPLIED
+    )
+    street = models.CharField(_("street and number"), max_length=160)
+    postcode = models.CharField(_("postcode"), max_length=12)
+    city = models.CharField(_("city"), max_length=80)
+    latitude = models.FloatField(
+        _("latitude"), validators=[MinValueValidator(-90), MaxValueValidator(90)]
+    )
+    longitude = models.FloatField(
+        _("longitude"), validators=[MinValueValidator(-180), MaxValueValidator(180)]
+    )
+    phone = models.CharField(_("phone"), max_length=40, blank=True)
+    email = models.EmailField(_("email"), blank=True)
+    website = models.URLField(_("website"), blank=True)
+    logo = models.ImageField(_("logo"), upload_to="shops/logos/", blank=True)
+    labels = models.ManyToManyField(
+        Label, blank=True, related_name="shops", verbose_name=_("labels")
+    )
+
+    class Meta:
+        verbose_name = _("shop")
+        verbose_name_plural = _("shops")
+        ordering = ["name"]
+        indexes = [
+            models.Index(fields=["status", "name"]),
+            models.Index(fields=["latitude", "longitude"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__gte=-90, latitude__lte=90)
+                & Q(longitude__gte=-180, longitude__lte=180),
+                name="shop_coordinates_on_earth",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("shops:shop_detail", kwargs={"slug": self.slug})
+
+    @property
+    def address(self) -> str:
+        return f"{self.street}, {self.postcode} {self.city}"
+
+
+class OpeningHours(models.Model):
+    """One opening interval on one weekday; a day may have several (lunch breaks)."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="opening_hours")
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("opens"))
+    closes = models.TimeField(_("closes"))
+
+    class Meta:
+        verbose_name = _("opening hours")
+        verbose_name_plural = _("opening hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(opens__lt=models.F("closes")), name="opens_before_closes"
+            ),
+            models.UniqueConstraint(fields=["shop", "weekday", "opens"], name="one_interval_start"),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+    def covers(self, moment: datetime.datetime) -> bool:
+        local = timezone.localtime(moment)
+        return local.weekday() == self.weekday and self.opens <= local.time() < self.closes
+
+
+class ShopMembership(TimeStamped):
+    """A person working for a shop. Owners manage the team; staff run the shop."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships"
+    )
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.STAFF)
+
+    class Meta:
+        verbose_name = _("shop member")
+        verbose_name_plural = _("shop members")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user"], name="one_membership_per_shop"),
+        ]
+
+    def __str__(self):
+        return f"{self.user} @ {self.shop} ({self.role})"
+
+
+class Category(models.Model):
+    """A node of the category tree. `path` holds the slugs from the root ("food/dairy"), so
+    a category and everything below it is one indexed prefix match."""
+
+    parent = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="children"
+    )
+    name = models.CharField(_("name"), max_length=80)
+    slug = models.SlugField(_("slug"), max_length=80)
+    path = models.CharField(_("path"), max_length=255, unique=True, editable=False)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["path"]
+        constraints = [
+            models.UniqueConstraint(fields=["parent", "slug"], name="unique_slug_per_parent"),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def save(self, *args, **kwargs):
+        self.path = f"{self.parent.path}/{self.slug}" if self.parent_id else self.slug
+        super().save(*args, **kwargs)
+
+    @property
+    def depth(self) -> int:
+        return self.path.count("/")
+
+
+class Product(TimeStamped):
+    class Unit(models.TextChoices):
+        PIECE = "piece", _("piece")
+        KILOGRAM = "kg", _("kg")
+        LITRE = "litre", _("litre")
+        HOUR = "hour", _("hour")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="products")
+    title = models.CharField(_("title"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=220)
+    description = models.TextField(_("description"), blank=True)
+    category = models.ForeignKey(
+        Category, on_delete=models.PROTECT, null=True, blank=True, related_name="products"
+    )
+    price = MoneyField(
+        _("price"),
+        max_digits=10,
+        decimal_places=2,
+        default_currency=settings.DEFAULT_CURRENCY,
+        validators=[MinMoneyValidator(0)],
+    )
+    vat_rate = models.DecimalField(
+        _("VAT rate (%)"),
+        max_digits=4,
+        decimal_places=2,
+        default=Decimal("19.00"),
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+    )
+    unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    stock_quantity = models.DecimalField(
+        _("stock"), max_digits=10, decimal_places=3, default=Decimal("0")
+    )
+    always_available = models.BooleanField(
+        _("always available"),
+        default=False,
+        help_text=_("For services and made-to-order goods: stock is not counted."),
+    )
+    sku = models.CharField(_("SKU"), max_length=64)
+    labels = models.ManyToManyField(
+        Label, blank=True, related_name="products", verbose_name=_("labels")
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    # Filled by a database trigger on Postgres (see migrations): title, category, description.
+    search_vector = SearchVectorField(null=True, editable=False)
+
+    class Meta:
+        verbose_name = _("product")
+        verbose_name_plural = _("products")
+        ordering = ["title"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "sku"], name="unique_sku_per_shop"),
+            models.UniqueConstraint(fields=["shop", "slug"], name="unique_slug_per_shop"),
+            models.CheckConstraint(condition=Q(stock_quantity__gte=0), name="stock_not_negative"),
+            models.CheckConstraint(condition=Q(price__gte=0), name="price_not_negative"),
+        ]
+        indexes = [
+            models.Index(fields=["shop", "is_active", "title"]),
+            models.Index(fields=["category", "is_active"]),
+            models.Index(fields=["price"]),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse(
+            "shops:product_detail", kwargs={"shop_slug": self.shop.slug, "slug": self.slug}
+        )
+
+    @property
+    def in_stock(self) -> bool:
+        return self.always_available or self.stock_quantity > 0
+
+    @property
+    def main_photo(self):
+        # Uses the prefetched photos when present, so list pages stay at a fixed query count.
+        photos = list(self.photos.all())
+        return photos[0] if photos else None
+
+
+class ProductPhoto(TimeStamped):
+    """A product photo, stored re-encoded without metadata; thumbnails come from a task."""
+
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="photos")
+    image = models.ImageField(_("image"), upload_to="products/%Y/%m/")
+    thumbnail = models.ImageField(_("thumbnail"), upload_to="products/thumbs/", blank=True)
+    alt_text = models.CharField(_("description for screen readers"), max_length=200, blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+    width = models.PositiveIntegerField(default=0, editable=False)
+    height = models.PositiveIntegerField(default=0, editable=False)
+
+    class Meta:
+        verbose_name = _("product photo")
+        verbose_name_plural = _("product photos")
+        ordering = ["position", "id"]
+
+    def __str__(self):
+        return self.alt_text or f"{self.product} #{self.position}"
+
+
+class UnmetSearch(models.Model):
+    """A search that found nothing: what people want and nobody sells. Never who asked."""
+
+    term = models.CharField(_("term"), max_length=200)
+    created_at = models.DateTimeField(_("searched at"), default=timezone.now)
+    area = models.CharField(
+        _("rough area"),
+        max_length=20,
+        blank=True,
+        help_text=_("A postcode or a position rounded to about 1 km; never the person."),
+    )
+
+    class Meta:
+        verbose_name = _("search without result")
+        verbose_name_plural = _("searches without result")
+        indexes = [models.Index(fields=["created_at", "term"])]
+
+    def __str__(self):
+        return self.term

@@ -1,0 +1,238 @@
+"""Reads of shops and the catalogue, and the permission-checked fetchers."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.postgres.search import (
+    SearchQuery,
+    SearchRank,
+    TrigramWordSimilarity,
+)
+from django.core.paginator import Page, Paginator
+from django.db import connection
+from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
+from django.http import Http404
+from django.utils import timezone
+
+from .filters import ProductSearchFilter, Sort
+from .models import OpeningHours, Product, ProductPhoto, Shop, ShopMembership
+
+SEARCH_PAGE_SIZE = 24
+
+
+def shops_active() -> QuerySet[Shop]:
+    return Shop.objects.filter(status=Shop.Status.ACTIVE)
+
+
+def shop_list() -> QuerySet[Shop]:
+    return shops_active().prefetch_related("labels", "opening_hours").order_by("name")
+
+
+def shop_get_public(*, slug: str) -> Shop:
+    """An active shop by slug; unknown, applying and suspended shops are all a 404."""
+    try:
+        return shops_active().prefetch_related("labels", "opening_hours").get(slug=slug)
+    except Shop.DoesNotExist:
+        raise Http404("No such shop") from None
+
+
+def shop_for_member(*, user, shop_id: int) -> Shop:
+    """The shop if `user` works there; a 404 whether it is missing or not theirs."""
+    if not user.is_authenticated:
+        raise Http404("No such shop")
+    try:
+        return Shop.objects.get(pk=shop_id, memberships__user=user)
+    except Shop.DoesNotExist:
+        raise Http404("No such shop") from None
+
+
+def shops_of_member(*, user) -> QuerySet[Shop]:
+    return Shop.objects.filter(memberships__user=user).order_by("name")
+
+
+def user_is_shop_member(*, user, shop: Shop) -> bool:
+    return user.is_authenticated and ShopMembership.objects.filter(user=user, shop=shop).exists()
+
+
+def _with_photos(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return queryset.select_related("shop", "category").prefetch_related(
+        Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id"))
+    )
+
+
+def products_of_shop(*, shop: Shop) -> QuerySet[Product]:
+    return _with_photos(shop.products.filter(is_active=True)).order_by("title")
+
+
+def product_get_public(*, shop_slug: str, slug: str) -> Product:
+    """An active product of an active shop; anything else is a 404."""
+    queryset = _with_photos(
+        Product.objects.filter(
+            shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
+        )
+    ).prefetch_related("labels", "shop__opening_hours")
+    try:
+        return queryset.get(slug=slug)
+    except Product.DoesNotExist:
+        raise Http404("No such product") from None
+
+
+# Opening hours ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OpeningState:
+    is_open: bool
+    # When open: today's closing time; when closed: the next opening (None if never).
+    closes_at: datetime.time | None = None
+    next_opening: datetime.datetime | None = None
+
+
+def shop_opening_state(*, shop: Shop, moment: datetime.datetime | None = None) -> OpeningState:
+    """Open now, and until when; or when it opens next. Uses prefetched opening hours."""
+    moment = timezone.localtime(moment or timezone.now())
+    intervals: list[OpeningHours] = list(shop.opening_hours.all())
+    for interval in intervals:
+        if interval.covers(moment):
+            return OpeningState(is_open=True, closes_at=interval.closes)
+    for days_ahead in range(8):
+        day = (moment + datetime.timedelta(days=days_ahead)).date()
+        todays = sorted((i for i in intervals if i.weekday == day.weekday()), key=lambda i: i.opens)
+        for interval in todays:
+            start = timezone.make_aware(datetime.datetime.combine(day, interval.opens))
+            if start > moment:
+                return OpeningState(is_open=False, next_opening=start)
+    return OpeningState(is_open=False)
+
+
+def shops_with_opening_state(shops, moment: datetime.datetime | None = None) -> list[Shop]:
+    """The shops, each with `.opening` set to its OpeningState (no extra queries when
+    opening hours are prefetched)."""
+    shops = list(shops)
+    for shop in shops:
+        shop.opening = shop_opening_state(shop=shop, moment=moment)
+    return shops
+
+
+def opening_hours_by_weekday(*, shop: Shop) -> list[tuple[str, list[OpeningHours], bool]]:
+    """(weekday name, intervals, is today) for Monday to Sunday."""
+    today = timezone.localtime().weekday()
+    intervals = list(shop.opening_hours.all())
+    return [
+        (label, [i for i in intervals if i.weekday == value], value == today)
+        for value, label in OpeningHours.Weekday.choices
+    ]
+
+
+# Search ------------------------------------------------------------------------------------
+
+
+@dataclass
+class SearchResult:
+    filterset: ProductSearchFilter
+    page: Page | None = None
+    query: str = ""
+    # True when a frequent word matched more products than we rank.
+    truncated: bool = False
+    # True when nothing matched exactly and the results come from similar spellings.
+    fuzzy: bool = False
+    errors: dict = field(default_factory=dict)
+
+    @property
+    def is_valid(self) -> bool:
+        return self.page is not None
+
+
+def _is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def searchable_products() -> QuerySet[Product]:
+    return Product.objects.filter(is_active=True, shop__status=Shop.Status.ACTIVE)
+
+
+def _text_matches_postgres(queryset: QuerySet[Product], text: str):
+    """Full-text matches ranked; when there are none, words spelled alike (pg_trgm). Only
+    SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast."""
+    limit = settings.SEARCH_MAX_CANDIDATES
+    query = SearchQuery(text, config=settings.SEARCH_CONFIG, search_type="websearch")
+    exact = queryset.filter(search_vector=query)
+    candidate_ids = list(exact.values_list("pk", flat=True)[: limit + 1])
+    if candidate_ids:
+        truncated = len(candidate_ids) > limit
+        ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
+            relevance=SearchRank(F("search_vector"), query)
+        )
+        return ranked, truncated, False
+    # No exact match: look for titles with words spelled like each typed word (pg_trgm's
+    # word-similarity operator, served by the trigram index), best overall likeness first.
+    words = [word for word in text.split() if len(word) >= 3][:6] or [text]
+    alike = Q()
+    for word in words:
+        alike |= Q(title__trigram_word_similar=word)
+    candidate_ids = list(queryset.filter(alike).values_list("pk", flat=True)[: limit + 1])
+    likeness = sum(
+        (TrigramWordSimilarity(Value(word), "title") for word in words[1:]),
+        TrigramWordSimilarity(Value(words[0]), "title"),
+    )
+    ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(relevance=likeness)
+    return ranked, len(candidate_ids) > limit, bool(candidate_ids)
+
+
+def _text_matches_plain(queryset: QuerySet[Product], text: str):
+    """SQLite fallback: every word in the title or description; title hits first."""
+    for word in text.split()[:8]:
+        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
+    first_word = text.split()[0] if text.split() else ""
+    ranked = queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
+    if first_word:
+        from django.db.models import Case, When
+
+        ranked = queryset.annotate(
+            relevance=Case(
+                When(title__icontains=first_word, then=Value(1.0)),
+                default=Value(0.0),
+                output_field=FloatField(),
+            )
+        )
+    return ranked, False, False
+
+
+def product_search(*, params, page_number=1) -> SearchResult:
+    """Search every active shop's active products. Invalid parameters give a result with
+    form errors and no page, never an exception."""
+    filterset = ProductSearchFilter(params or None, queryset=searchable_products())
+    result = SearchResult(filterset=filterset)
+    if params and not filterset.is_valid():
+        result.errors = filterset.form.errors
+        return result
+    data = filterset.form.cleaned_data if params else {}
+    queryset = filterset.qs if params else searchable_products()
+    text = data.get("q", "")
+    result.query = text
+    sort = data.get("sort") or Sort.RELEVANCE
+
+    if text:
+        matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
+        queryset, result.truncated, result.fuzzy = matcher(queryset, text)
+    ordering = {
+        Sort.PRICE_ASC: ["price", "title"],
+        Sort.PRICE_DESC: ["-price", "title"],
+        Sort.NEWEST: ["-created_at", "-pk"],
+        Sort.DISTANCE: ["distance_km", "title"],
+    }.get(sort)
+    if ordering is None:
+        ordering = ["-relevance", "title", "pk"] if text else ["title", "pk"]
+    queryset = _with_photos(queryset).order_by(*ordering)
+    paginator = Paginator(queryset, SEARCH_PAGE_SIZE)
+    result.page = paginator.get_page(page_number)
+    return result
+
+
+def search_term_found_anywhere(*, text: str) -> bool:
+    """Whether any active product anywhere matches `text`, whatever the filters."""
+    queryset = searchable_products()
+    matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
+    matches, _, _ = matcher(queryset, text)
+    return matches.exists()

@@ -1,0 +1,48 @@
+"""Writes to shops and the catalogue."""
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+
+from .models import Product, ProductPhoto, UnmetSearch
+from .photos import clean_photo, thumbnail_bytes
+
+
+def unmet_search_record(*, term: str, area: str = "") -> UnmetSearch:
+    """Remember that someone looked for `term` and nobody sells it. Stores no identity."""
+    return UnmetSearch.objects.create(term=term.strip().lower()[:200], area=area[:20])
+
+
+@transaction.atomic
+def product_photo_add(*, product: Product, upload, alt_text: str = "") -> ProductPhoto:
+    """Store a checked, metadata-free copy of `upload` as the product's last photo and
+    make its thumbnail after commit. Raises shops.exceptions.InvalidPhoto."""
+    content, width, height = clean_photo(upload)
+    last = product.photos.order_by("-position").values_list("position", flat=True).first()
+    photo = ProductPhoto(
+        product=product,
+        alt_text=alt_text or product.title,
+        position=0 if last is None else last + 1,
+        width=width,
+        height=height,
+    )
+    photo.image.save(content.name, content, save=False)
+    photo.save()
+
+    from .tasks import make_product_photo_thumbnail_task
+
+    transaction.on_commit(lambda: make_product_photo_thumbnail_task.delay(photo.pk))
+    return photo
+
+
+def product_photo_make_thumbnail(*, photo_id: int) -> ProductPhoto | None:
+    """Idempotent: a photo that already has a thumbnail, or was deleted, is left alone."""
+    photo = ProductPhoto.objects.filter(pk=photo_id).first()
+    if photo is None or photo.thumbnail:
+        return photo
+    with photo.image.open("rb") as source:
+        data = thumbnail_bytes(source)
+    photo.thumbnail.save(f"thumb-{photo.pk}.webp", ContentFile(data), save=False)
+    # Conditional update: a second worker racing on the same photo does not overwrite.
+    ProductPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    photo.refresh_from_db()
+    return photo

@@ -1,0 +1,152 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+
+from . import selectors, services
+from .exceptions import InvalidPhoto
+from .forms import ProductPhotoForm
+
+
+def _map_settings():
+    return {
+        "tileUrl": settings.MAP_TILE_URL,
+        "attribution": settings.MAP_TILE_ATTRIBUTION,
+        "centre": list(settings.NODE_CENTRE),
+    }
+
+
+def shop_list(request):
+    shops = selectors.shop_list()
+    page = Paginator(shops, 48).get_page(request.GET.get("page"))
+    markers = [
+        {
+            "name": shop.name,
+            "lat": shop.latitude,
+            "lon": shop.longitude,
+            "url": shop.get_absolute_url(),
+            "address": shop.address,
+        }
+        for shop in page
+    ]
+    return render(
+        request,
+        "shops/shop_list.html",
+        {
+            "page": page,
+            "shops": selectors.shops_with_opening_state(page),
+            "map_data": {**_map_settings(), "markers": markers},
+        },
+    )
+
+
+def shop_detail(request, slug):
+    shop = selectors.shop_get_public(slug=slug)
+    products = selectors.products_of_shop(shop=shop)
+    page = Paginator(products, 24).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "shops/shop_detail.html",
+        {
+            "shop": shop,
+            "page": page,
+            "opening": selectors.shop_opening_state(shop=shop),
+            "week": selectors.opening_hours_by_weekday(shop=shop),
+            "is_member": selectors.user_is_shop_member(user=request.user, shop=shop),
+            "map_data": {
+                **_map_settings(),
+                "centre": [shop.latitude, shop.longitude],
+                "markers": [
+                    {
+                        "name": shop.name,
+                        "lat": shop.latitude,
+                        "lon": shop.longitude,
+                        "address": shop.address,
+                    }
+                ],
+            },
+        },
+    )
+
+
+def product_detail(request, shop_slug, slug):
+    product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
+    return render(
+        request,
+        "shops/product_detail.html",
+        {
+            "product": product,
+            "shop": product.shop,
+            "opening": selectors.shop_opening_state(shop=product.shop),
+            "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_photo_add(request, shop_id, product_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    product = shop.products.filter(pk=product_id).first()
+    if product is None:
+        raise Http404("No such product")
+    form = ProductPhotoForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.product_photo_add(
+                product=product,
+                upload=form.cleaned_data["image"],
+                alt_text=form.cleaned_data["alt_text"],
+            )
+        except InvalidPhoto as error:
+            form.add_error("image", error.message)
+        else:
+            messages.success(request, _("Photo added."))
+            return redirect(product.get_absolute_url() if product.is_active else "shops:shop_list")
+    status = 400 if form.errors else 200
+    return render(
+        request,
+        "shops/product_photo_form.html",
+        {"form": form, "product": product, "shop": shop},
+        status=status,
+    )
+
+
+def search(request):
+    result = selectors.product_search(params=request.GET, page_number=request.GET.get("page"))
+    if result.is_valid and result.query and not result.page.object_list:
+        first_page = str(request.GET.get("page", "1")) in ("", "1")
+        if first_page and not selectors.search_term_found_anywhere(text=result.query):
+            services.unmet_search_record(term=result.query, area=_rough_area(result))
+    query_without_page = request.GET.copy()
+    query_without_page.pop("page", None)
+    template = "shops/search.html"
+    if request.htmx:
+        template = "shops/search.html#results"
+    return render(
+        request,
+        template,
+        {
+            "result": result,
+            "form": result.filterset.form,
+            "page": result.page,
+            "querystring": query_without_page.urlencode(),
+        },
+        status=200,
+    )
+
+
+def _rough_area(result) -> str:
+    """A postcode, or the position rounded to about a kilometre: enough to say where demand
+    is, too coarse to say who."""
+    data = getattr(result.filterset.form, "cleaned_data", {}) or {}
+    if data.get("postcode"):
+        return data["postcode"].strip().upper()[:12]
+    place = getattr(result.filterset.form, "place", None)
+    if place is not None:
+        return f"{place.latitude:.2f},{place.longitude:.2f}"
+    return ""
