@@ -104,7 +104,7 @@ TEMPLATES = [
     },
 ]
 
-(BASE_DIR / "var").mkdir(exist_ok=True)
+(BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'commonplace.sqlite3'}",

@@ -1,0 +1,83 @@
+"""Configuration comes from the environment; production settings pass Django's deploy check."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_settings_pass_the_deploy_check():
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "marketplace.settings.prod",
+            "SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
+        },
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = run_python(
+        "import django; django.setup()",
+        DJANGO_SETTINGS_MODULE="marketplace.settings.prod",
+        SECRET_KEY="",
+    )
+    assert result.returncode != 0
+    assert "SECRET_KEY" in result.stderr
+
+
+SHOW = (
+    "import django; django.setup(); from django.conf import settings as s; "
+    "from marketplace.celery import app; "
+    "print(s.DATABASES['default']['ENGINE'], s.CELERY_TASK_ALWAYS_EAGER, "
+    "app.conf.broker_url, app.conf.task_acks_late, app.conf.task_reject_on_worker_lost, "
+    "s.DEFAULT_CURRENCY, s.LANGUAGE_CODE, s.SITE_NAME)"
+)
+
+
+def test_without_database_and_redis_urls_it_runs_embedded():
+    result = run_python(SHOW, DJANGO_SETTINGS_MODULE="marketplace.settings.dev")
+    assert result.returncode == 0, result.stderr
+    engine, eager, broker, acks_late, reject, currency, language, name = result.stdout.split()
+    assert engine == "django.db.backends.sqlite3"
+    assert eager == "True" and broker == "memory://"
+    assert (acks_late, reject) == ("True", "True")
+    assert (currency, language, name) == ("EUR", "en", "Commonplace")
+
+
+def test_database_redis_currency_language_and_name_come_from_the_environment():
+    result = run_python(
+        SHOW,
+        DJANGO_SETTINGS_MODULE="marketplace.settings.dev",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/elsewhere",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+        DEFAULT_CURRENCY="CHF",
+        LANGUAGE_CODE="de",
+        SITE_NAME="Marktplatz",
+    )
+    assert result.returncode == 0, result.stderr
+    engine, eager, broker, *_, currency, language, name = result.stdout.split()
+    assert engine == "django.db.backends.postgresql"
+    assert eager == "False" and broker == "redis://127.0.0.1:6379/3"
+    assert (currency, language, name) == ("CHF", "de", "Marktplatz")
