@@ -23,6 +23,7 @@ def home(request):
             "shops": shops,
             "search_form": ProductSearchFilter().form,
             "shop_count": shop_selectors.shops_active().count(),
+            "categories": shop_selectors.categories_top(),
         },
     )
 

@@ -29,6 +29,12 @@ def shop_list() -> QuerySet[Shop]:
     return shops_active().prefetch_related("labels", "opening_hours").order_by("name")
 
 
+def categories_top() -> QuerySet:
+    from .models import Category
+
+    return Category.objects.filter(parent__isnull=True).order_by("name")
+
+
 def shop_get_public(*, slug: str) -> Shop:
     """An active shop by slug; unknown, applying and suspended shops are all a 404."""
     try:

@@ -1,7 +1,10 @@
 """Writes to shops and the catalogue."""
 
+import datetime
+
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.utils import timezone
 
 from .models import Product, ProductPhoto, UnmetSearch
 from .photos import clean_photo, thumbnail_bytes
@@ -46,3 +49,15 @@ def product_photo_make_thumbnail(*, photo_id: int) -> ProductPhoto | None:
     ProductPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
     photo.refresh_from_db()
     return photo
+
+
+def product_photos_missing_thumbnail(
+    *, older_than_minutes: int = 10, limit: int = 500
+) -> list[int]:
+    """Ids of photos that should have a thumbnail by now and have none."""
+    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
+    return list(
+        ProductPhoto.objects.filter(thumbnail="", created_at__lt=cutoff)
+        .order_by("pk")
+        .values_list("pk", flat=True)[:limit]
+    )

@@ -179,7 +179,12 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+CELERY_BEAT_SCHEDULE = {
+    "make-missing-thumbnails": {
+        "task": "shops.tasks.make_missing_thumbnails_task",
+        "schedule": 15 * 60,
+    },
+}
 
 CACHES = {
     "default": (
