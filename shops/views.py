@@ -4,6 +4,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -126,8 +127,8 @@ def search(request):
     query_without_page.pop("page", None)
     template = "shops/search.html"
     if request.htmx:
-        template = "shops/search.html#results"
-    return render(
+        template = "shops/search.html#page"
+    response = render(
         request,
         template,
         {
@@ -136,8 +137,10 @@ def search(request):
             "page": result.page,
             "querystring": query_without_page.urlencode(),
         },
-        status=200,
     )
+    # The same URL answers with a fragment for htmx: caches must keep both apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _rough_area(result) -> str:

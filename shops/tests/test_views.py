@@ -83,12 +83,12 @@ def test_a_search_nobody_can_answer_is_recorded_without_identity(client, django_
     assert not field_names & {"user", "session", "ip", "ip_address"}
 
 
-def test_htmx_requests_get_only_the_results_fragment(client):
+def test_htmx_requests_get_only_the_search_fragment(client):
     ProductFactory(title="Rye loaf")
     response = client.get(reverse("search"), {"q": "rye"}, headers={"HX-Request": "true"})
     body = response.content.decode()
-    assert 'id="results"' in body and "Rye loaf" in body
-    assert "<html" not in body
+    assert 'id="search-page"' in body and "Rye loaf" in body
+    assert "<html" not in body and "site-header" not in body
 
 
 @pytest.mark.parametrize("count", [1, 24])
