@@ -158,13 +158,32 @@ def searchable_products() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True, shop__status=Shop.Status.ACTIVE)
 
 
+class _TitleQuery(SearchQuery):
+    """The query restricted to title words: each lexeme gets the weight label A, which the
+    search-vector trigger gives to the title only."""
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        weighted = r"regexp_replace(({})::text, $$'(?:[^']|'')+'$$, $$\&:A$$, 'g')::tsquery"
+        return weighted.format(sql), params
+
+
+def _candidate_ids(queryset: QuerySet[Product], limit: int) -> list[int]:
+    # No ORDER BY: Postgres stops scanning after `limit` rows instead of sorting every match.
+    return list(queryset.order_by().values_list("pk", flat=True)[:limit])
+
+
 def _text_matches_postgres(queryset: QuerySet[Product], text: str):
     """Full-text matches ranked; when there are none, words spelled alike (pg_trgm). Only
-    SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast."""
+    SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast:
+    products with the words in their title come first, then the others."""
     limit = settings.SEARCH_MAX_CANDIDATES
     query = SearchQuery(text, config=settings.SEARCH_CONFIG, search_type="websearch")
-    exact = queryset.filter(search_vector=query)
-    candidate_ids = list(exact.values_list("pk", flat=True)[: limit + 1])
+    in_title = _TitleQuery(text, config=settings.SEARCH_CONFIG, search_type="websearch")
+    candidate_ids = _candidate_ids(queryset.filter(search_vector=in_title), limit + 1)
+    if len(candidate_ids) <= limit:
+        others = queryset.filter(search_vector=query).exclude(pk__in=candidate_ids)
+        candidate_ids += _candidate_ids(others, limit + 1 - len(candidate_ids))
     if candidate_ids:
         truncated = len(candidate_ids) > limit
         ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
@@ -177,7 +196,7 @@ def _text_matches_postgres(queryset: QuerySet[Product], text: str):
     alike = Q()
     for word in words:
         alike |= Q(title__trigram_word_similar=word)
-    candidate_ids = list(queryset.filter(alike).values_list("pk", flat=True)[: limit + 1])
+    candidate_ids = _candidate_ids(queryset.filter(alike), limit + 1)
     likeness = sum(
         (TrigramWordSimilarity(Value(word), "title") for word in words[1:]),
         TrigramWordSimilarity(Value(words[0]), "title"),

@@ -16,7 +16,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 from djmoney.money import Money
@@ -403,6 +403,10 @@ class DemoTown:
                 shops.append(shop)
         with transaction.atomic():
             self.load_people(shops)
+        if connection.vendor == "postgresql":
+            # Fresh bulk loads have no planner statistics until autovacuum gets round to them.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         seconds = (timezone.now() - started).total_seconds()
         self.log(
             f"Demo town {TOWN}: {Shop.objects.count()} shops, {Product.objects.count()} products "

@@ -167,3 +167,16 @@ def test_results_are_paginated_by_24():
     assert first.page.paginator.num_pages == 2
     second = product_search(params=QueryDict("q=loaf"), page_number=2)
     assert len(second.page.object_list) == 6
+
+
+@pytest.mark.postgres
+def test_when_candidates_are_bounded_products_named_after_the_word_are_kept(settings):
+    settings.SEARCH_MAX_CANDIDATES = 3
+    for n in range(5):
+        ProductFactory(title=f"Apple juice {n}", description="Certified organic.")
+    ProductFactory(title="Organic honey", description="From rooftop hives")
+    ProductFactory(title="Organic oats", description="Rolled")
+    result = search("q=organic")
+    assert result.truncated
+    assert titles(result)[:2] == ["Organic honey", "Organic oats"]
+    assert len(titles(result)) == 3

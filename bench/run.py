@@ -1,0 +1,367 @@
+"""Benchmark on Postgres: seeding time, search latency and requests per second (`make bench`).
+
+    .venv/bin/python bench/run.py            # 100,000 products into a fresh commonplace_bench
+    .venv/bin/python bench/run.py --quick    # smoke run: 5,000 products, 3 s load phases
+    .venv/bin/python bench/run.py --reuse    # keep the seeded database of the previous run
+
+Prints a summary and writes it to bench/results/latest.json. bench/README.md explains the
+figures.
+"""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import secrets
+import subprocess
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit
+
+import http_load
+import psycopg
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+RESULTS = BENCH / "results"
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/commonplace_bench"
+SEED_TARGET_SECONDS = 120
+# Only a safety net: at 10 s per phase no URL class gets near it.
+MAX_REQUESTS_PER_PHASE = 200_000
+PRODUCT_PAGES = 50
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description="Commonplace benchmark on Postgres.")
+    parser.add_argument("--products", type=int, help="products to seed (100000; --quick 5000)")
+    parser.add_argument("--shops", type=int, default=60, help="active shops (default 60)")
+    parser.add_argument("--reuse", action="store_true", help="keep an already seeded database")
+    parser.add_argument("--seconds", type=float, help="length of each RPS phase (10; --quick 3)")
+    parser.add_argument("--repeats", type=int, help="searches per query class (200; --quick 30)")
+    parser.add_argument("--connections", type=int, default=4, help="requests in flight")
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
+    parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--quick", action="store_true", help="small smoke run")
+    args = parser.parse_args()
+    quick = args.quick
+    args.products = args.products if args.products is not None else (5_000 if quick else 100_000)
+    args.seconds = args.seconds or (3 if quick else 10)
+    args.repeats = args.repeats or (30 if quick else 200)
+    return args
+
+
+def log(message: str) -> None:
+    print(message, flush=True)
+
+
+# Environments -------------------------------------------------------------------------------
+
+
+def base_env(database_url: str) -> dict:
+    env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
+    # Without REDIS_URL tasks run in-process and the cache is local memory: nothing else to run.
+    env.pop("REDIS_URL", None)
+    return env
+
+
+def dev_env(database_url: str) -> dict:
+    # DEBUG=0 so Django does not keep every query in memory while we time thousands of them.
+    return dict(
+        base_env(database_url), DJANGO_SETTINGS_MODULE="marketplace.settings.dev", DEBUG="0"
+    )
+
+
+def prod_env(database_url: str) -> dict:
+    env = dict(
+        base_env(database_url),
+        DJANGO_SETTINGS_MODULE="marketplace.settings.prod",
+        SECRET_KEY=secrets.token_urlsafe(48),  # 64 characters
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",  # plain HTTP on loopback
+    )
+    env.pop("DEBUG", None)
+    return env
+
+
+def manage(*arguments: str, env: dict, capture: bool = False) -> str:
+    done = subprocess.run(
+        [sys.executable, "manage.py", *arguments],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE if capture else None,
+    )
+    return done.stdout or ""
+
+
+def collectstatic(env: dict) -> None:
+    """Collect static files for the manifest storage the prod settings use. --clear, so a
+    file left in var/static by an earlier run cannot hide a missing one."""
+    command = [sys.executable, "manage.py", "collectstatic", "--noinput", "--clear", "-v", "0"]
+    subprocess.run(command, cwd=ROOT, env=env, check=True)
+
+
+# Database -----------------------------------------------------------------------------------
+
+
+def pg_client_args(url: str) -> tuple[list[str], str]:
+    parts = urlsplit(url)
+    args = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port or 5432)]
+    if parts.username:
+        args += ["-U", parts.username]
+    return args, parts.path.lstrip("/")
+
+
+def database_has_products(url: str) -> bool:
+    try:
+        with psycopg.connect(url) as conn:
+            return conn.execute("SELECT EXISTS (SELECT 1 FROM shops_product)").fetchone()[0]
+    except psycopg.Error:  # no such database, or not migrated
+        return False
+
+
+def prepare_database(args) -> dict:
+    url = args.database_url
+    env = dev_env(url)
+    client_args, name = pg_client_args(url)
+    reused = args.reuse and database_has_products(url)
+    timings: dict = {
+        "reused": reused,
+        "products_requested": args.products,
+        "shops_requested": args.shops,
+    }
+    if not reused:
+        log(f"Recreating database {name}…")
+        subprocess.run(["dropdb", *client_args, "--if-exists", name], check=True)
+        subprocess.run(["createdb", *client_args, name], check=True)
+    started = time.perf_counter()
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    timings["migrate_s"] = round(time.perf_counter() - started, 2)
+    if reused:
+        log(f"Reusing the seeded database {name} (--reuse): seeding not timed.")
+        timings["seed_s"] = None
+    else:
+        log(f"Seeding: seed_demo --products {args.products} --shops {args.shops}…")
+        started = time.perf_counter()
+        counts = ["--products", str(args.products), "--shops", str(args.shops)]
+        output = manage("seed_demo", *counts, env=env, capture=True)
+        timings["seed_s"] = round(time.perf_counter() - started, 2)
+        summary = [line for line in output.splitlines() if line.startswith("Demo town")]
+        log(f"  {summary[0] if summary else output.strip()[-200:]}")
+    # Fresh bulk-loaded tables have no planner statistics, and autovacuum may be off or not
+    # have run yet: without this the planner guesses 1 row and picks nested loops (search for a
+    # frequent word measured ~4x slower). Production databases are analysed, so we measure that.
+    started = time.perf_counter()
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("VACUUM (ANALYZE)")
+        timings["products"] = conn.execute("SELECT count(*) FROM shops_product").fetchone()[0]
+        active_shops = "SELECT count(*) FROM shops_shop WHERE status = 'active'"
+        timings["shops"] = conn.execute(active_shops).fetchone()[0]
+        timings["postgres"] = conn.execute("SHOW server_version").fetchone()[0].split()[0]
+    timings["analyze_s"] = round(time.perf_counter() - started, 2)
+    return timings
+
+
+# Phases -------------------------------------------------------------------------------------
+
+
+def measure_selector(args) -> dict:
+    """Query choice, in-process search latency and product URLs, from bench/search_latency.py."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "search_latency.py"),
+            "--repeats",
+            str(args.repeats),
+            "--product-pages",
+            str(PRODUCT_PAGES),
+        ],
+        cwd=ROOT,
+        env=dev_env(args.database_url),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
+def search_path(text: str) -> str:
+    return "/search/?" + urlencode({"q": text})
+
+
+def measure_http(args, selector: dict) -> dict:
+    env = prod_env(args.database_url)
+    log("collectstatic (prod settings use the manifest storage)…")
+    collectstatic(env)
+    classes = {
+        name: [search_path(item["q"]) for item in items]
+        for name, items in selector["workload"]["classes"].items()
+    }
+    all_searches = [path for paths in classes.values() for path in paths]
+    products = selector["product_paths"]
+    RESULTS.mkdir(exist_ok=True)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    server = http_load.Gunicorn(
+        executable=gunicorn,
+        env=env,
+        cwd=ROOT,
+        log_path=RESULTS / "gunicorn.log",
+        workers=args.workers,
+    )
+    with server:
+        port = server.port
+        log(f"gunicorn on 127.0.0.1:{port} ({args.workers} workers); warming up…")
+        http_load.warm_up(port, ["/healthz", *products, *all_searches])
+        latency = {}
+        for name, paths in [*classes.items(), ("product", products), ("hello", ["/healthz"])]:
+            log(f"HTTP latency, {name}: {args.repeats} requests one at a time…")
+            latency[name] = http_load.sequential_latency(port, paths, args.repeats)
+        throughput = {}
+        phases = {"hello": ["/healthz"], "product": products, "search": all_searches}
+        for name, paths in phases.items():
+            log(f"Load, {name}: {args.seconds:g} s, {args.connections} connections…")
+            throughput[name] = http_load.load(
+                port,
+                paths,
+                seconds=args.seconds,
+                connections=args.connections,
+                max_requests=MAX_REQUESTS_PER_PHASE,
+            )
+    hello_rps = throughput["hello"]["rps"] or float("nan")
+    ratios = {
+        "product_over_hello": round(throughput["product"]["rps"] / hello_rps, 3),
+        "search_over_hello": round(throughput["search"]["rps"] / hello_rps, 3),
+    }
+    return {
+        "latency": latency,
+        "throughput": throughput,
+        "ratios": ratios,
+        "url_counts": {"product": len(products), "search": len(all_searches)},
+    }
+
+
+# Report -------------------------------------------------------------------------------------
+
+
+def git_commit() -> str:
+    try:
+        done = subprocess.run(
+            ["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True
+        )
+    except OSError:  # no git
+        return "unknown"
+    return done.stdout.strip() or "unknown"
+
+
+def print_summary(report: dict) -> None:
+    meta, seed, selector, http = (report[key] for key in ("meta", "seed", "search", "http"))
+    generator = http["throughput"]["hello"]["generator"]
+    log("")
+    log(
+        f"Commonplace benchmark · {seed['products']:,} products in {seed['shops']} shops · "
+        f"Postgres {seed['postgres']} · {meta['cpus']} CPUs · {meta['commit']}"
+    )
+    log("")
+    log("Seeding")
+    log(f"  migrate                {seed['migrate_s']:7.1f} s")
+    if seed["seed_s"] is None:
+        log("  seed_demo              (reused database, not timed)")
+    else:
+        verdict = "OK" if seed["seed_s"] < SEED_TARGET_SECONDS else "TOO SLOW"
+        log(
+            f"  seed_demo              {seed['seed_s']:7.1f} s   "
+            f"(--products {seed['products_requested']} --shops {seed['shops_requested']}; "
+            f"target < {SEED_TARGET_SECONDS} s: {verdict})"
+        )
+    log(f"  VACUUM ANALYZE         {seed['analyze_s']:7.1f} s")
+
+    workload = selector["workload"]
+    log("")
+    log(f"Search queries (exact full-text matches among {workload['searchable_products']:,})")
+    for name, items in workload["classes"].items():
+        described = ", ".join(
+            f"{item['q']!r} {item['matches']:,} ({item['fraction']:.3%})" for item in items
+        )
+        log(f"  {name:<11} {described}")
+    if workload["rare_note"]:
+        log(f"  note: {workload['rare_note']}")
+
+    log("")
+    log("Search latency, ms      product_search()        GET /search/?q=  (one at a time)")
+    log("                        p50     p95   SQL       p50     p95")
+    for name, timing in selector["selector_latency"].items():
+        page = http["latency"][name]
+        log(
+            f"  {name:<20}{timing['p50_ms']:6.1f}  {timing['p95_ms']:6.1f}"
+            f"   {timing['sql_queries']:3d}    {page['p50_ms']:6.1f}  {page['p95_ms']:6.1f}"
+        )
+    for name in ("product", "hello"):
+        page = http["latency"][name]
+        log(f"  {name + ' page':<20}{'':24}{page['p50_ms']:6.1f}  {page['p95_ms']:6.1f}")
+
+    log("")
+    log(
+        f"Throughput: gunicorn {meta['workers']} sync workers, {meta['connections']} connections, "
+        f"{meta['seconds']:g} s per URL class, load by {generator}"
+    )
+    log("                                   req/s   p50 ms   p95 ms   vs hello   errors")
+    urls = {
+        "hello": "/healthz",
+        "product": f"{http['url_counts']['product']} product pages",
+        "search": f"{http['url_counts']['search']} search queries",
+    }
+    for name, result in http["throughput"].items():
+        ratio = result["rps"] / http["throughput"]["hello"]["rps"]
+        errors = result["non_2xx"] + result["socket_errors"]
+        log(
+            f"  {name:<8}{urls[name]:<25}{result['rps']:7.0f}  {result['p50_ms']:7.1f}  "
+            f"{result['p95_ms']:7.1f}   {ratio:8.3f}   {errors:6d}"
+        )
+    log("")
+
+
+def main() -> None:
+    args = parse_args()
+    started = time.perf_counter()
+    seed = prepare_database(args)
+    log(f"Timing search in-process ({args.repeats} searches per query class)…")
+    selector = measure_selector(args)
+    http = measure_http(args, selector)
+    report = {
+        "meta": {
+            "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
+            "commit": git_commit(),
+            "python": platform.python_version(),
+            "cpus": os.cpu_count(),
+            "database": pg_client_args(args.database_url)[1],
+            "quick": args.quick,
+            "seconds": args.seconds,
+            "repeats": args.repeats,
+            "connections": args.connections,
+            "workers": args.workers,
+            "wall_s": round(time.perf_counter() - started, 1),
+        },
+        "seed": seed,
+        "search": selector,
+        "http": http,
+    }
+    print_summary(report)
+    bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
+    bad += [name for name, result in http["latency"].items() if result["errors"]]
+    if bad:
+        log(f"WARNING: non-200 responses in {', '.join(sorted(set(bad)))}; see gunicorn.log")
+    capped = [name for name, result in http["throughput"].items() if result["capped"]]
+    if capped:
+        log(f"NOTE: {', '.join(capped)} hit the request cap; raise MAX_REQUESTS_PER_PHASE.")
+    RESULTS.mkdir(exist_ok=True)
+    out = RESULTS / "latest.json"
+    out.write_text(json.dumps(report, indent=2) + "\n")
+    log(f"Written to {out.relative_to(ROOT)} (total {report['meta']['wall_s']:.0f} s).")
+    sys.exit(1 if bad else 0)
+
+
+if __name__ == "__main__":
+    main()
