@@ -1,0 +1,60 @@
+# Commonplace: `make run` serves the demo town, `make test` runs every test.
+# Embedded by default (SQLite, in-process tasks); Postgres and a Celery worker when
+# DATABASE_URL and REDIS_URL are set.
+
+PYTHON_FOR_VENV := $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-stamp
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test lint format migrations-check bench messages compile-messages seed clean
+
+# (Re)install when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON_FOR_VENV) -m venv $(VENV)
+	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
+	@touch $(STAMP)
+
+run: $(STAMP)
+	$(PY) manage.py migrate --noinput
+	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=$(VENV) -v 0; fi
+	$(PY) manage.py seed_demo
+	@if [ -n "$$REDIS_URL" ]; then \
+		echo "REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
+		$(VENV)/bin/celery -A marketplace worker -B -l info --concurrency 2 & \
+		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+		$(PY) manage.py runserver $(HOST):$(PORT); \
+	else \
+		$(PY) manage.py runserver $(HOST):$(PORT); \
+	fi
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+migrations-check: $(STAMP)
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: $(STAMP)
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+seed: $(STAMP)
+	$(PY) manage.py seed_demo
+
+messages: $(STAMP)
+	$(PY) manage.py makemessages -l de --ignore=$(VENV) --ignore=var --ignore=bench --ignore=tests
+	$(PY) manage.py makemessages -d djangojs -l de --ignore=$(VENV) --ignore=var --ignore=bench
+
+compile-messages: $(STAMP)
+	$(PY) manage.py compilemessages --ignore=$(VENV)
+
+clean:
+	rm -rf var/static .pytest_cache .ruff_cache
