@@ -3,11 +3,14 @@ to a Celery worker, which does the work; running it again changes nothing."""
 
 import io
 import os
+import subprocess
+import sys
 import time
+from pathlib import Path
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
 from PIL import Image
 
 from marketplace.celery import app
@@ -15,24 +18,67 @@ from shops import services
 from shops.models import ProductPhoto
 from shops.tests.factories import ProductFactory
 
+ROOT = Path(__file__).resolve().parents[1]
+
 
 @pytest.fixture
-def redis_worker():
+def redis_worker(settings):
+    """A real `celery worker` process on Redis, using the test database and media folder."""
     url = os.environ.get("REDIS_URL")
     if not url:
         message = "needs Redis: set REDIS_URL (CI always does)"
         if os.environ.get("CI"):
             pytest.fail(message)
         pytest.skip(message)
+    database = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev",
+        "DEBUG": "0",
+        "REDIS_URL": url,
+        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "DATABASE_URL": (
+            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
+            f"{database['PORT'] or 5432}/{database['NAME']}"
+        )
+        if connection.vendor == "postgresql"
+        else f"sqlite:///{database['NAME']}",
+    }
     previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
     app.conf.update(broker_url=url, task_always_eager=False)
-    with app.connection_for_write() as connection:
-        connection.default_channel.queue_purge("celery")
+    # Earlier tests ran tasks eagerly through the in-memory broker's producer pool; drop it
+    # so messages go to Redis.
+    app.close()
+    app.amqp._producer_pool = None
+    with app.connection_for_write() as broker:
+        broker.default_channel.queue_purge("celery")
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "--pool",
+            "solo",
+            "--loglevel",
+            "WARNING",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
     try:
-        with start_worker(app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
-            yield
+        yield worker
     finally:
+        worker.terminate()
+        worker.wait(timeout=30)
         app.conf.update(previous)
+        app.close()
+        app.amqp._producer_pool = None
 
 
 def a_picture() -> SimpleUploadedFile:
@@ -46,7 +92,7 @@ def test_a_thumbnail_is_made_by_a_worker_through_redis(redis_worker):
     product = ProductFactory()
     photo = services.product_photo_add(product=product, upload=a_picture())
     # The service enqueued the task on commit; the worker picks it up from Redis.
-    deadline = time.monotonic() + 20
+    deadline = time.monotonic() + 60
     while not photo.thumbnail and time.monotonic() < deadline:
         time.sleep(0.1)
         photo.refresh_from_db()
