@@ -1,7 +1,10 @@
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
+from djmoney.models.fields import MoneyField
 
 from marketplace.models import TimeStamped
 
@@ -16,6 +19,21 @@ class Collective(TimeStamped):
     email = models.EmailField(_("email"), blank=True)
     service_radius_km = models.DecimalField(
         _("service radius (km)"), max_digits=5, decimal_places=1, default=5
+    )
+    # The collective's price rule for customers: base fee plus a price per route kilometre.
+    delivery_base_fee = MoneyField(
+        _("delivery base fee"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("3.00"),
+        default_currency=settings.DEFAULT_CURRENCY,
+    )
+    delivery_fee_per_km = MoneyField(
+        _("delivery fee per km"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.80"),
+        default_currency=settings.DEFAULT_CURRENCY,
     )
 
     class Meta:

@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include(marketplace_patterns)),
     path("search/", shop_views.search, name="search"),
     path("shops/", include("shops.urls")),
+    path("", include("orders.urls")),
     path("couriers/", include("logistics.urls")),
     path("cooperative/", include("governance.urls")),
     path("accounts/", include("allauth.urls")),

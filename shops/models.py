@@ -58,6 +58,33 @@ class Shop(TimeStamped):
     labels = models.ManyToManyField(
         Label, blank=True, related_name="shops", verbose_name=_("labels")
     )
+    # Pickup and delivery, as the shop sets them.
+    pickup_lead_minutes = models.PositiveIntegerField(
+        _("pickup lead time (minutes)"),
+        default=60,
+        help_text=_("How long after ordering the earliest pickup slot starts."),
+    )
+    pickup_slot_minutes = models.PositiveIntegerField(
+        _("pickup slot length (minutes)"),
+        default=30,
+        validators=[MinValueValidator(10), MaxValueValidator(240)],
+    )
+    offers_delivery = models.BooleanField(_("offers same-day delivery"), default=False)
+    delivery_radius_km = models.DecimalField(
+        _("delivery radius (km)"),
+        max_digits=4,
+        decimal_places=1,
+        default=Decimal("3.0"),
+        validators=[MinValueValidator(0)],
+    )
+    delivery_collective = models.ForeignKey(
+        "logistics.Collective",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="shops",
+        verbose_name=_("delivered by"),
+    )
 
     class Meta:
         verbose_name = _("shop")

@@ -45,6 +45,7 @@ EXTRA_QUALIFIERS = [
     "Handmade",
     "Seasonal",
 ]
+DELIVERING_KINDS = {"bakery", "grocer", "cheese", "coffee", "florist", "refill", "books"}
 STREETS = [
     "Elm Road",
     "Baker Street",
@@ -316,6 +317,11 @@ class DemoTown:
                 "email": f"dispatch@{DEMO_DOMAIN}",
                 "service_radius_km": Decimal("6"),
             },
+        )
+        # Food shops deliver by the collective's cargo bikes; the rest offer pickup only.
+        delivering = [slugify(spec[0]) for spec in catalogue.SHOPS if spec[1] in DELIVERING_KINDS]
+        Shop.objects.filter(slug__in=delivering, delivery_collective__isnull=True).update(
+            offers_delivery=True, delivery_collective=collective, delivery_radius_km=Decimal("4")
         )
         riders = [
             ("courier", "Kim Courier", Courier.Vehicle.CARGO_BIKE, 60, 150, False, "courier"),

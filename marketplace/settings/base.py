@@ -43,6 +43,18 @@ SEARCH_CONFIG = os.environ.get("SEARCH_CONFIG", "english")
 # A frequent word can match a fifth of the catalogue: rank a bounded set of candidates only.
 SEARCH_MAX_CANDIDATES = int(os.environ.get("SEARCH_MAX_CANDIDATES", "500"))
 PRODUCT_PHOTO_MAX_BYTES = int(os.environ.get("PRODUCT_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
+# The transaction fee copied onto each order, until the members vote on it.
+PLATFORM_FEE_PERCENT = os.environ.get("PLATFORM_FEE_PERCENT", "5.00")
+# Card orders left unpaid this long are cancelled and their stock released.
+UNPAID_ORDER_TIMEOUT_MINUTES = int(os.environ.get("UNPAID_ORDER_TIMEOUT_MINUTES", "30"))
+STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
+STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
+PAYMENT_PROVIDERS = [
+    "orders.payments.stripe_card.StripeCard",
+    "orders.payments.on_collection.PayOnCollection",
+]
+GEOCODER_URL = os.environ.get("GEOCODER_URL", "")
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "commonplace")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -183,6 +195,10 @@ CELERY_BEAT_SCHEDULE = {
     "make-missing-thumbnails": {
         "task": "shops.tasks.make_missing_thumbnails_task",
         "schedule": 15 * 60,
+    },
+    "cancel-unpaid-orders": {
+        "task": "orders.tasks.cancel_unpaid_orders_task",
+        "schedule": 60,
     },
 }
 

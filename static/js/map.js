@@ -6,6 +6,7 @@
     var source = document.getElementById("map-data");
     if (!element || !source || typeof L === "undefined") return;
     var data = JSON.parse(source.textContent);
+    if (data.pin) return; // the page draws its own map with a movable pin
     var map = L.map(element, { scrollWheelZoom: false }).setView(data.centre, 14);
     L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
     var bounds = [];

@@ -1,0 +1,38 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class CheckoutError(Exception):
+    """Checkout refused; `message` says what to fix. Nothing was written."""
+
+    def __init__(self, message, *, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(str(message))
+
+
+class SoldOut(CheckoutError):
+    def __init__(self, titles: list[str]):
+        self.titles = titles
+        super().__init__(
+            _("Sold out meanwhile: %(titles)s. Please change your cart.")
+            % {"titles": ", ".join(titles)}
+        )
+
+
+class InvalidQuantity(CheckoutError):
+    pass
+
+
+class InvalidTransition(Exception):
+    def __init__(self, order, to_status):
+        self.order = order
+        self.to_status = to_status
+        super().__init__(f"{order.status} → {to_status} is not allowed")
+
+
+class PaymentError(Exception):
+    pass
+
+
+class WrongPickupCode(Exception):
+    pass

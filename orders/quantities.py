@@ -1,0 +1,40 @@
+"""How much of a product one can buy: whole pieces, kilograms in 100 g steps and so on."""
+
+from decimal import Decimal, InvalidOperation
+
+from django.utils.translation import gettext as _
+
+from shops.models import Product
+
+from .exceptions import InvalidQuantity
+
+STEPS = {
+    Product.Unit.PIECE: Decimal("1"),
+    Product.Unit.KILOGRAM: Decimal("0.1"),
+    Product.Unit.LITRE: Decimal("0.5"),
+    Product.Unit.HOUR: Decimal("0.5"),
+}
+MAXIMUM = Decimal("999")
+
+
+def quantity_step(product: Product) -> Decimal:
+    return STEPS.get(product.unit, Decimal("1"))
+
+
+def parse_quantity(raw, product: Product) -> Decimal:
+    """A quantity the product can be sold in, or InvalidQuantity saying what to fix."""
+    step = quantity_step(product)
+    try:
+        quantity = Decimal(str(raw).strip().replace(",", "."))
+    except (InvalidOperation, ValueError):
+        raise InvalidQuantity(_("Enter a number, such as %(step)s.") % {"step": step}) from None
+    if not quantity.is_finite() or quantity <= 0:
+        raise InvalidQuantity(_("The quantity must be more than zero."))
+    if quantity > MAXIMUM:
+        raise InvalidQuantity(_("At most %(max)s at a time.") % {"max": MAXIMUM})
+    if quantity % step != 0:
+        raise InvalidQuantity(
+            _("%(title)s is sold in steps of %(step)s %(unit)s.")
+            % {"title": product.title, "step": step.normalize(), "unit": product.get_unit_display()}
+        )
+    return quantity

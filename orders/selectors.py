@@ -1,0 +1,127 @@
+"""Reads of carts and orders, and the permission-checked fetchers."""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+from django.http import Http404
+from djmoney.money import Money
+
+from shops.models import Shop
+
+from .models import Cart, CartLine, Order, OrderEvent, Purchase
+
+SESSION_PURCHASES = "purchases"
+SESSION_CART = "cart_id"
+
+
+def cart_for_request(request) -> Cart | None:
+    if request.user.is_authenticated:
+        return Cart.objects.filter(user=request.user).first()
+    cart_id = request.session.get(SESSION_CART)
+    return Cart.objects.filter(pk=cart_id, user=None).first() if cart_id else None
+
+
+@dataclass
+class CartGroup:
+    shop: Shop
+    lines: list = field(default_factory=list)
+    subtotal: Decimal = Decimal("0")
+
+
+@dataclass
+class CartView:
+    groups: list[CartGroup]
+    total: Money | None
+    count: int
+    # Lines whose price changed since they were added, or with too little stock left.
+    changed: list = field(default_factory=list)
+    short: list = field(default_factory=list)
+
+    @property
+    def has_problems(self) -> bool:
+        return bool(self.short)
+
+
+def cart_contents(*, cart: Cart | None) -> CartView:
+    """The cart grouped by shop, with subtotals and what changed since adding."""
+    if cart is None:
+        return CartView(groups=[], total=None, count=0)
+    lines = list(
+        CartLine.objects.filter(cart=cart)
+        .select_related("product__shop", "product__category")
+        .prefetch_related("product__photos", "product__shop__opening_hours")
+        .order_by("product__shop__name", "added_at", "pk")
+    )
+    groups: dict[int, CartGroup] = {}
+    view = CartView(groups=[], total=None, count=len(lines))
+    currency = None
+    total = Decimal("0")
+    for line in lines:
+        product = line.product
+        line.line_total = Money(product.price.amount * line.quantity, product.price.currency)
+        line.price_changed = line.price_when_added != product.price
+        line.unavailable = not product.is_active or product.shop.status != Shop.Status.ACTIVE
+        line.too_few = not product.always_available and product.stock_quantity < line.quantity
+        if line.price_changed:
+            view.changed.append(line)
+        if line.too_few or line.unavailable:
+            view.short.append(line)
+        group = groups.setdefault(product.shop_id, CartGroup(shop=product.shop))
+        group.lines.append(line)
+        group.subtotal += line.line_total.amount
+        total += line.line_total.amount
+        currency = product.price.currency
+    view.groups = list(groups.values())
+    for group in view.groups:
+        group.subtotal = Money(group.subtotal, currency)
+    view.total = Money(total, currency) if currency else None
+    return view
+
+
+def _orders_with_details() -> QuerySet[Order]:
+    return Order.objects.select_related("shop", "purchase").prefetch_related(
+        "lines", Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))
+    )
+
+
+def purchase_for_customer(*, request, purchase_id: int) -> Purchase:
+    """A purchase the person made: their account's, or one made in this browser session.
+    The same 404 for missing and not theirs."""
+    allowed = Purchase.objects.none()
+    if request.user.is_authenticated:
+        allowed = Purchase.objects.filter(customer=request.user)
+    session_ids = request.session.get(SESSION_PURCHASES, [])
+    allowed = allowed | Purchase.objects.filter(pk__in=session_ids)
+    purchase = (
+        allowed.filter(pk=purchase_id)
+        .prefetch_related(Prefetch("orders", queryset=_orders_with_details().order_by("pk")))
+        .prefetch_related("payments")
+        .first()
+    )
+    if purchase is None:
+        raise Http404("No such purchase")
+    return purchase
+
+
+def purchases_of(*, user) -> QuerySet[Purchase]:
+    return (
+        Purchase.objects.filter(customer=user)
+        .prefetch_related(Prefetch("orders", queryset=Order.objects.select_related("shop")))
+        .order_by("-created_at")
+    )
+
+
+def orders_of_shop(*, shop: Shop, status: str | None = None) -> QuerySet[Order]:
+    orders = Order.objects.filter(shop=shop).select_related("purchase").order_by("-created_at")
+    if status:
+        orders = orders.filter(status=status)
+    return orders
+
+
+def order_for_shop_member(*, user, shop: Shop, order_id: int) -> Order:
+    """An order of `shop` (whose membership the caller already checked); 404 otherwise."""
+    order = _orders_with_details().filter(shop=shop, pk=order_id).first()
+    if order is None:
+        raise Http404("No such order")
+    return order

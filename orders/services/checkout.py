@@ -1,0 +1,244 @@
+"""Checkout: one transaction makes every shop's order of a purchase, or none."""
+
+import datetime
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from marketplace.geo import Point
+from shops.models import Product, Shop
+
+from ..delivery import delivers_to, pickup_slots, quote_delivery
+from ..exceptions import CheckoutError, SoldOut
+from ..models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Purchase
+from ..quantities import parse_quantity
+
+CENT = Decimal("0.01")
+
+
+@dataclass
+class DeliveryAddress:
+    street: str
+    postcode: str
+    city: str
+    latitude: float
+    longitude: float
+
+    @property
+    def point(self) -> Point:
+        return Point(self.latitude, self.longitude)
+
+
+@dataclass
+class ShopChoice:
+    fulfilment: str
+    pickup_from: datetime.datetime | None = None
+
+
+@dataclass
+class CheckoutRequest:
+    checkout_token: str
+    name: str
+    email: str
+    payment_method: str
+    choices: dict[int, ShopChoice] = field(default_factory=dict)
+    address: DeliveryAddress | None = None
+    phone: str = ""
+    notes: str = ""
+
+
+def platform_fee_percent() -> Decimal:
+    """The fee in force now. Governance sets it by vote in a later issue; until then the
+    node's setting."""
+    return Decimal(str(settings.PLATFORM_FEE_PERCENT))
+
+
+def _cents(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def checkout_place(
+    *, cart: Cart, customer, request: CheckoutRequest, now: datetime.datetime | None = None
+) -> Purchase:
+    """Place one order per shop in the cart, all in one transaction.
+
+    Guarantees: the cart row is locked, so the same checkout submitted many times gives one
+    purchase (the token is also unique); product rows are locked in primary-key order, so
+    opposite baskets never deadlock; stock is decremented under those locks with a
+    conditional update as backstop; prices, VAT, fees come from the database, never the
+    form. Raises CheckoutError (or SoldOut) with a message; then nothing was written."""
+    existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
+    if existing:
+        return existing
+    try:
+        return _place(cart=cart, customer=customer, request=request, now=now)
+    except IntegrityError:
+        # A concurrent submission of the same checkout won the race on the token.
+        existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
+        if existing is None:
+            raise
+        return existing
+
+
+@transaction.atomic
+def _place(*, cart, customer, request, now) -> Purchase:
+    now = now or timezone.now()
+    Cart.objects.select_for_update().get(pk=cart.pk)
+    existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
+    if existing:
+        return existing
+    lines = list(CartLine.objects.filter(cart=cart).order_by("product_id"))
+    if not lines:
+        raise CheckoutError(_("Your cart is empty."))
+    products = {
+        p.pk: p
+        for p in Product.objects.select_for_update(of=("self",))
+        .select_related("shop__delivery_collective")
+        .filter(pk__in=[line.product_id for line in lines])
+        .order_by("pk")
+    }
+    sold_out = []
+    by_shop: dict[int, list[tuple[Product, Decimal]]] = defaultdict(list)
+    for line in lines:
+        product = products[line.product_id]
+        if not product.is_active or product.shop.status != Shop.Status.ACTIVE:
+            raise CheckoutError(_("%(title)s is no longer sold.") % {"title": product.title})
+        quantity = parse_quantity(line.quantity, product)
+        if not product.always_available and product.stock_quantity < quantity:
+            sold_out.append(product.title)
+        by_shop[product.shop_id].append((product, quantity))
+    if sold_out:
+        raise SoldOut(sold_out)
+
+    shops = {shop_id: items[0][0].shop for shop_id, items in by_shop.items()}
+    delivery_fees = _delivery_fees(shops, request, now)
+
+    fee_percent = platform_fee_percent()
+    currency = settings.DEFAULT_CURRENCY
+    purchase = Purchase.objects.create(
+        customer=customer if customer is not None and customer.is_authenticated else None,
+        checkout_token=request.checkout_token,
+        name=request.name.strip(),
+        email=request.email.strip(),
+        phone=request.phone.strip(),
+        notes=request.notes.strip(),
+        payment_method=request.payment_method,
+        total=Money(0, currency),
+    )
+    initial = (
+        Order.Status.AWAITING_PAYMENT
+        if request.payment_method == Purchase.PaymentMethod.CARD
+        else Order.Status.PLACED
+    )
+    grand_total = Decimal("0")
+    for shop_id, items in sorted(by_shop.items()):
+        choice = request.choices[shop_id]
+        subtotal = sum((_cents(p.price.amount * q) for p, q in items), Decimal("0"))
+        vat = sum(
+            (
+                _cents(_cents(p.price.amount * q) * p.vat_rate / (100 + p.vat_rate))
+                for p, q in items
+            ),
+            Decimal("0"),
+        )
+        delivery_fee = delivery_fees.get(shop_id, Money(0, currency)).amount
+        order = Order(
+            purchase=purchase,
+            shop=shops[shop_id],
+            status=initial,
+            fulfilment=choice.fulfilment,
+            subtotal=Money(subtotal, currency),
+            vat_included=Money(vat, currency),
+            delivery_fee=Money(delivery_fee, currency),
+            platform_fee_percent=fee_percent,
+            platform_fee=Money(_cents(subtotal * fee_percent / 100), currency),
+            total=Money(subtotal + delivery_fee, currency),
+            pickup_code=Order.new_pickup_code(),
+        )
+        if choice.fulfilment == Order.Fulfilment.PICKUP:
+            length = datetime.timedelta(minutes=shops[shop_id].pickup_slot_minutes)
+            order.pickup_from, order.pickup_until = choice.pickup_from, choice.pickup_from + length
+        else:
+            address = request.address
+            order.delivery_street, order.delivery_postcode = address.street, address.postcode
+            order.delivery_city = address.city
+            order.delivery_latitude, order.delivery_longitude = address.latitude, address.longitude
+        order.save()
+        OrderLine.objects.bulk_create(
+            [
+                OrderLine(
+                    order=order,
+                    product=product,
+                    title=product.title,
+                    sku=product.sku,
+                    unit=product.unit,
+                    quantity=quantity,
+                    unit_price=product.price,
+                    vat_rate=product.vat_rate,
+                    line_total=Money(_cents(product.price.amount * quantity), currency),
+                )
+                for product, quantity in items
+            ]
+        )
+        OrderEvent.objects.create(order=order, to_status=initial, actor=purchase.customer)
+        for product, quantity in items:
+            if product.always_available:
+                continue
+            updated = Product.objects.filter(pk=product.pk, stock_quantity__gte=quantity).update(
+                stock_quantity=F("stock_quantity") - quantity
+            )
+            if not updated:
+                raise SoldOut([product.title])
+        grand_total += subtotal + delivery_fee
+
+    purchase.total = Money(grand_total, currency)
+    purchase.save(update_fields=["total"])
+    Payment.objects.create(
+        purchase=purchase, provider=request.payment_method, amount=purchase.total
+    )
+    CartLine.objects.filter(cart=cart, product_id__in=list(products)).delete()
+
+    from ..tasks import send_purchase_emails_task
+
+    transaction.on_commit(lambda: send_purchase_emails_task.delay(purchase.pk))
+    return purchase
+
+
+def _delivery_fees(shops: dict[int, Shop], request: CheckoutRequest, now) -> dict[int, Money]:
+    """Check every shop's choice; return each delivering order's share of the fee. Shops of
+    one purchase delivering to the same address ride together: one fee per collective."""
+    delivering: dict[int, list[Shop]] = defaultdict(list)
+    for shop_id, shop in shops.items():
+        choice = request.choices.get(shop_id)
+        if choice is None:
+            raise CheckoutError(_("Choose pickup or delivery for %(shop)s.") % {"shop": shop.name})
+        if choice.fulfilment == Order.Fulfilment.PICKUP:
+            slots = {start for start, _end in pickup_slots(shop, now)}
+            if choice.pickup_from not in slots:
+                raise CheckoutError(
+                    _("Choose one of the offered pickup times for %(shop)s.") % {"shop": shop.name},
+                    field=f"slot_{shop_id}",
+                )
+        elif choice.fulfilment == Order.Fulfilment.DELIVERY:
+            if request.address is None:
+                raise CheckoutError(_("Enter a delivery address."), field="street")
+            if not delivers_to(shop, request.address.point):
+                raise CheckoutError(
+                    _("%(shop)s does not deliver to this address; choose pickup instead.")
+                    % {"shop": shop.name},
+                    field=f"fulfilment_{shop_id}",
+                )
+            delivering[shop.delivery_collective_id].append(shop)
+        else:
+            raise CheckoutError(_("Choose pickup or delivery for %(shop)s.") % {"shop": shop.name})
+    fees: dict[int, Money] = {}
+    for group in delivering.values():
+        fees.update(quote_delivery(group, request.address.point).shares)
+    return fees

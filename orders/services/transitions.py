@@ -1,0 +1,77 @@
+"""Order states: the allowed moves, who may make them, and what each move does."""
+
+from django.db import transaction
+from django.db.models import F
+
+from shops.models import Product
+
+from ..exceptions import InvalidTransition
+from ..models import Order, OrderEvent
+
+S = Order.Status
+
+ALLOWED: dict[str, set[str]] = {
+    S.AWAITING_PAYMENT: {S.PLACED, S.CANCELLED},
+    S.PLACED: {S.ACCEPTED, S.REJECTED, S.CANCELLED},
+    S.ACCEPTED: {S.READY, S.CANCELLED},
+    S.READY: {S.COLLECTED, S.OUT_FOR_DELIVERY, S.CANCELLED},
+    S.OUT_FOR_DELIVERY: {S.DELIVERED},
+    S.COLLECTED: {S.REFUNDED},
+    S.DELIVERED: {S.REFUNDED},
+    S.REJECTED: {S.REFUNDED},
+    S.CANCELLED: {S.REFUNDED},
+    S.REFUNDED: set(),
+}
+# Moves a shop member makes from the order page (collection goes through the pickup code).
+SHOP_ACTIONS = {
+    S.PLACED: [S.ACCEPTED, S.REJECTED],
+    S.ACCEPTED: [S.READY, S.CANCELLED],
+    S.READY: [S.OUT_FOR_DELIVERY, S.CANCELLED],
+    S.OUT_FOR_DELIVERY: [S.DELIVERED],
+}
+# Before these, the goods are still on the shop's shelf and go back into stock.
+STOCK_HELD = {S.AWAITING_PAYMENT, S.PLACED, S.ACCEPTED, S.READY}
+RELEASES_STOCK = {S.REJECTED, S.CANCELLED}
+
+
+def shop_actions(order: Order) -> list[str]:
+    actions = SHOP_ACTIONS.get(order.status, [])
+    if order.fulfilment == Order.Fulfilment.PICKUP:
+        actions = [a for a in actions if a not in (S.OUT_FOR_DELIVERY, S.DELIVERED)]
+    return actions
+
+
+def _release_stock(order: Order) -> None:
+    for line in order.lines.filter(product__isnull=False).order_by("product_id"):
+        Product.objects.filter(pk=line.product_id, always_available=False).update(
+            stock_quantity=F("stock_quantity") + line.quantity
+        )
+
+
+@transaction.atomic
+def order_transition(*, order: Order, to_status: str, actor=None, note: str = "") -> Order:
+    """Move the order to `to_status` under a row lock, record the event, put stock back
+    when goods leave the order, and notify the customer after commit. Raises
+    InvalidTransition for a move the table does not allow (including a repeated one)."""
+    locked = Order.objects.select_for_update().get(pk=order.pk)
+    if to_status not in ALLOWED[locked.status]:
+        raise InvalidTransition(locked, to_status)
+    if to_status == S.COLLECTED and locked.fulfilment != Order.Fulfilment.PICKUP:
+        raise InvalidTransition(locked, to_status)
+    if to_status in (S.OUT_FOR_DELIVERY, S.DELIVERED) and (
+        locked.fulfilment != Order.Fulfilment.DELIVERY
+    ):
+        raise InvalidTransition(locked, to_status)
+    if to_status in RELEASES_STOCK and locked.status in STOCK_HELD:
+        _release_stock(locked)
+    event = OrderEvent.objects.create(
+        order=locked, from_status=locked.status, to_status=to_status, actor=actor, note=note[:300]
+    )
+    locked.status = to_status
+    locked.save(update_fields=["status", "updated_at"])
+
+    from ..tasks import send_order_event_email_task
+
+    transaction.on_commit(lambda: send_order_event_email_task.delay(event.pk))
+    order.status = locked.status
+    return locked

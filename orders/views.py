@@ -1,0 +1,313 @@
+import json
+
+import segno
+import stripe
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace.geocoding import geocode
+from shops import selectors as shop_selectors
+from shops.models import Product, Shop
+
+from . import selectors, services
+from .exceptions import CheckoutError, InvalidQuantity, InvalidTransition, WrongPickupCode
+from .forms import AddToCartForm, CartLineForm, CheckoutForm
+from .models import Order, Purchase
+from .payments import stripe_card
+
+
+def _cart_for_update(request):
+    cart = services.cart_get_or_create(
+        user=request.user, visitor_cart_id=request.session.get(selectors.SESSION_CART)
+    )
+    if not request.user.is_authenticated:
+        request.session[selectors.SESSION_CART] = cart.pk
+    return cart
+
+
+@require_POST
+def cart_add(request, product_id):
+    product = (
+        Product.objects.select_related("shop")
+        .filter(pk=product_id, is_active=True, shop__status=Shop.Status.ACTIVE)
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product")
+    form = AddToCartForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Enter a quantity."))
+        return redirect(product.get_absolute_url())
+    try:
+        services.cart_add(
+            cart=_cart_for_update(request), product=product, quantity=form.cleaned_data["quantity"]
+        )
+    except InvalidQuantity as error:
+        messages.error(request, error.message)
+        return redirect(product.get_absolute_url())
+    messages.success(request, _("%(title)s is in your cart.") % {"title": product.title})
+    if request.POST.get("next") == "cart":
+        return redirect("orders:cart")
+    return redirect(product.get_absolute_url())
+
+
+@require_GET
+def cart_detail(request):
+    contents = selectors.cart_contents(cart=selectors.cart_for_request(request))
+    return render(request, "orders/cart.html", {"cart": contents})
+
+
+@require_POST
+def cart_line_update(request, line_id):
+    cart = selectors.cart_for_request(request)
+    if cart is None:
+        raise Http404("No cart")
+    form = CartLineForm(request.POST)
+    quantity = form.data.get("quantity", "")
+    try:
+        services.cart_set_quantity(cart=cart, line_id=line_id, quantity=quantity)
+    except InvalidQuantity as error:
+        messages.error(request, error.message)
+    return redirect("orders:cart")
+
+
+def checkout(request):
+    cart = selectors.cart_for_request(request)
+    contents = selectors.cart_contents(cart=cart)
+    if not contents.groups:
+        messages.info(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    shops = [group.shop for group in contents.groups]
+    initial = {}
+    if request.user.is_authenticated:
+        initial = {
+            "name": request.user.get_full_name() or request.user.display_name,
+            "email": request.user.email,
+            "phone": request.user.phone,
+        }
+    form = CheckoutForm(request.POST or None, shops=shops, initial=initial)
+    confirm_pin = False
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        address = None
+        if data["wants_delivery"]:
+            if data.get("latitude") is None or data.get("longitude") is None:
+                point = geocode(street=data["street"], postcode=data["postcode"], city=data["city"])
+                if point is None:
+                    form.add_error("street", _("We could not find this address. Please check it."))
+                else:
+                    # Show the pin and let the customer confirm or move it before placing.
+                    form.data = form.data.copy()
+                    form.data["latitude"], form.data["longitude"] = point.latitude, point.longitude
+                    confirm_pin = True
+            else:
+                address = services.DeliveryAddress(
+                    street=data["street"],
+                    postcode=data["postcode"],
+                    city=data["city"],
+                    latitude=data["latitude"],
+                    longitude=data["longitude"],
+                )
+        if not form.errors and not confirm_pin:
+            request_data = services.CheckoutRequest(
+                checkout_token=data["checkout_token"],
+                name=data["name"],
+                email=data["email"],
+                phone=data["phone"],
+                notes=data["notes"],
+                payment_method=data["payment_method"],
+                address=address,
+                choices={
+                    shop.pk: services.ShopChoice(
+                        fulfilment=data[f"fulfilment_{shop.pk}"],
+                        pickup_from=data.get(f"slot_{shop.pk}") or None,
+                    )
+                    for shop in shops
+                },
+            )
+            try:
+                purchase = services.checkout_place(
+                    cart=cart, customer=request.user, request=request_data
+                )
+            except CheckoutError as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                remembered = request.session.get(selectors.SESSION_PURCHASES, [])
+                request.session[selectors.SESSION_PURCHASES] = [*remembered[-19:], purchase.pk]
+                return _go_pay(request, purchase)
+    return render(
+        request,
+        "orders/checkout.html",
+        {
+            "cart": contents,
+            "form": form,
+            "confirm_pin": confirm_pin,
+            "map_data": {
+                "tileUrl": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "centre": list(settings.NODE_CENTRE),
+                "markers": [],
+                "pin": True,
+            },
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+def _go_pay(request, purchase: Purchase):
+    detail = request.build_absolute_uri(purchase.get_absolute_url())
+    try:
+        url = services.payment_start(
+            purchase=purchase, return_url=f"{detail}?paid=1", cancel_url=f"{detail}?cancelled=1"
+        )
+    except stripe.StripeError:
+        messages.error(request, _("Card payment is not reachable right now. Please try again."))
+        return redirect(purchase.get_absolute_url())
+    return redirect(url) if url else redirect(purchase.get_absolute_url())
+
+
+@require_POST
+def purchase_pay(request, purchase_id):
+    purchase = selectors.purchase_for_customer(request=request, purchase_id=purchase_id)
+    return _go_pay(request, purchase)
+
+
+@require_GET
+def purchase_detail(request, purchase_id):
+    purchase = selectors.purchase_for_customer(request=request, purchase_id=purchase_id)
+    orders = list(purchase.orders.all())
+    for order in orders:
+        order.qr_svg = segno.make(order.pickup_code, error="m").svg_inline(scale=5, dark="#1d2421")
+    pending_card = any(
+        p.status == "pending" and p.provider == "card" for p in purchase.payments.all()
+    )
+    return render(
+        request,
+        "orders/purchase_detail.html",
+        {"purchase": purchase, "orders": orders, "pending_card": pending_card},
+    )
+
+
+@login_required
+@require_GET
+def my_purchases(request):
+    page = Paginator(selectors.purchases_of(user=request.user), 20).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "orders/my_purchases.html", {"page": page})
+
+
+@login_required
+@require_GET
+def shop_orders(request, shop_id):
+    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    status = request.GET.get("status") or None
+    if status not in dict(Order.Status.choices):
+        status = None
+    page = Paginator(selectors.orders_of_shop(shop=shop, status=status), 25).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request,
+        "orders/shop_orders.html",
+        {
+            "shop": shop,
+            "page": page,
+            "status": status,
+            "statuses": Order.Status.choices,
+            "querystring": f"status={status}" if status else "",
+        },
+    )
+
+
+@login_required
+@require_GET
+def shop_order_detail(request, shop_id, order_id):
+    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order_id)
+    return render(
+        request,
+        "orders/shop_order_detail.html",
+        {
+            "shop": shop,
+            "order": order,
+            "actions": services.shop_actions(order),
+            "status_names": dict(Order.Status.choices),
+        },
+    )
+
+
+@login_required
+@require_POST
+def shop_order_transition(request, shop_id, order_id):
+    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order_id)
+    to_status = request.POST.get("to_status", "")
+    if to_status not in services.shop_actions(order):
+        messages.error(request, _("That step is not possible for this order now."))
+    else:
+        try:
+            services.order_transition(
+                order=order,
+                to_status=to_status,
+                actor=request.user,
+                note=request.POST.get("note", ""),
+            )
+        except InvalidTransition:
+            messages.error(request, _("That step is not possible for this order now."))
+        else:
+            messages.success(
+                request,
+                _("Order %(number)s: %(status)s.")
+                % {"number": order.number, "status": dict(Order.Status.choices)[to_status]},
+            )
+    return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
+
+
+@login_required
+@require_POST
+def shop_order_collect(request, shop_id, order_id):
+    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order_id)
+    try:
+        services.order_collect_with_code(
+            order=order, code=request.POST.get("code", ""), actor=request.user
+        )
+    except WrongPickupCode as error:
+        messages.error(request, str(error))
+    except InvalidTransition:
+        messages.error(request, _("This order is not ready for pickup."))
+    else:
+        messages.success(request, _("Handed over. Thank you!"))
+    return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    """Stripe's signed events. A bad signature or an event older than five minutes is
+    refused; the same event delivered again changes nothing."""
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        raise Http404("Card payments are not configured")
+    try:
+        event = stripe_card.construct_event(request.body, request.headers.get("Stripe-Signature"))
+    except (ValueError, stripe.SignatureVerificationError):
+        return HttpResponseBadRequest("invalid signature or payload")
+    session = event["data"]["object"]
+    if event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":
+        services.payment_succeeded(
+            provider="card",
+            reference=session["id"],
+            event_id=event["id"],
+            provider_payment_id=session.get("payment_intent") or "",
+        )
+    elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
+        services.payment_failed(provider="card", reference=session["id"], event_id=event["id"])
+    return HttpResponse(json.dumps({"received": True}), content_type="application/json")
