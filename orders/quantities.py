@@ -17,6 +17,12 @@ STEPS = {
 MAXIMUM = Decimal("999")
 
 
+def format_quantity(value) -> str:
+    """2, 0.5, 1.25 — never 2.000 or 1E+1."""
+    text = f"{Decimal(str(value)):f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
 def quantity_step(product: Product) -> Decimal:
     return STEPS.get(product.unit, Decimal("1"))
 
@@ -35,6 +41,10 @@ def parse_quantity(raw, product: Product) -> Decimal:
     if quantity % step != 0:
         raise InvalidQuantity(
             _("%(title)s is sold in steps of %(step)s %(unit)s.")
-            % {"title": product.title, "step": step.normalize(), "unit": product.get_unit_display()}
+            % {
+                "title": product.title,
+                "step": format_quantity(step),
+                "unit": product.get_unit_display(),
+            }
         )
     return quantity

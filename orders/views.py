@@ -300,6 +300,7 @@ def stripe_webhook(request):
         event = stripe_card.construct_event(request.body, request.headers.get("Stripe-Signature"))
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid signature or payload")
+    event = event.to_dict()
     session = event["data"]["object"]
     if event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":
         services.payment_succeeded(

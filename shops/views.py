@@ -8,7 +8,7 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from orders.quantities import quantity_step
+from orders.quantities import format_quantity, quantity_step
 
 from . import selectors, services
 from .exceptions import InvalidPhoto
@@ -86,7 +86,7 @@ def product_detail(request, shop_slug, slug):
             "shop": product.shop,
             "opening": selectors.shop_opening_state(shop=product.shop),
             "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
-            "step": quantity_step(product).normalize(),
+            "step": format_quantity(quantity_step(product)),
         },
     )
 

@@ -10,7 +10,7 @@ from shops.models import Product, Shop
 
 from ..exceptions import InvalidQuantity
 from ..models import Cart, CartLine
-from ..quantities import MAXIMUM, parse_quantity
+from ..quantities import MAXIMUM, format_quantity, parse_quantity
 
 
 def cart_get_or_create(*, user=None, visitor_cart_id: int | None = None) -> Cart:
@@ -48,7 +48,7 @@ def cart_add(*, cart: Cart, product: Product, quantity) -> CartLine:
         raise InvalidQuantity(
             _("Only %(qty)s %(unit)s of %(title)s left.")
             % {
-                "qty": product.stock_quantity.normalize(),
+                "qty": format_quantity(product.stock_quantity),
                 "unit": product.get_unit_display(),
                 "title": product.title,
             }

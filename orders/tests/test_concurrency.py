@@ -1,0 +1,158 @@
+"""Races on Postgres with real threads: nothing is oversold, paid or counted twice."""
+
+import json
+import threading
+import time
+from decimal import Decimal
+
+import pytest
+import stripe
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.urls import reverse
+
+from orders import services
+from orders.exceptions import SoldOut
+from orders.models import Order, Payment, Purchase, WebhookEvent
+from shops.models import Product
+from shops.tests.factories import ProductFactory
+
+from .factories import cart_with, open_shop, pickup_request
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def run_together(count, work):
+    """Run work(i) in `count` threads released at once; return results or exceptions."""
+    barrier = threading.Barrier(count)
+    results = [None] * count
+
+    def runner(i):
+        try:
+            barrier.wait()
+            results[i] = work(i)
+        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
+            results[i] = error
+        finally:
+            close_old_connections()
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_fifty_buyers_of_the_last_unit_give_one_order_and_49_sold_out(round_):
+    shop = open_shop()
+    last = ProductFactory(shop=shop, stock_quantity=1)
+    carts = [cart_with([(last, "1")]) for _ in range(50)]
+    requests = [pickup_request([shop]) for _ in range(50)]
+
+    results = run_together(
+        50,
+        lambda i: services.checkout_place(
+            cart=carts[i], customer=carts[i].user, request=requests[i]
+        ),
+    )
+
+    orders = [r for r in results if isinstance(r, Purchase)]
+    sold_out = [r for r in results if isinstance(r, SoldOut)]
+    assert len(orders) == 1 and len(sold_out) == 49, [type(r) for r in results]
+    assert Order.objects.count() == 1 and Purchase.objects.count() == 1
+    assert Product.objects.get(pk=last.pk).stock_quantity == 0
+
+
+def test_baskets_in_opposite_orders_never_deadlock():
+    shop = open_shop()
+    products = [ProductFactory(shop=shop, stock_quantity=100) for _ in range(6)]
+    carts, requests = [], []
+    for i in range(12):
+        ordered = products if i % 2 else list(reversed(products))
+        carts.append(cart_with([(p, "1") for p in ordered]))
+        requests.append(pickup_request([shop]))
+
+    results = run_together(
+        12,
+        lambda i: services.checkout_place(
+            cart=carts[i], customer=carts[i].user, request=requests[i]
+        ),
+    )
+
+    assert all(isinstance(r, Purchase) for r in results), results
+    assert {p.stock_quantity for p in Product.objects.filter(pk__in=[p.pk for p in products])} == {
+        Decimal("88")
+    }
+
+
+def test_the_same_checkout_submitted_ten_times_gives_one_order_and_one_payment():
+    shop = open_shop()
+    product = ProductFactory(shop=shop, stock_quantity=10)
+    cart = cart_with([(product, "2")])
+    request = pickup_request([shop])
+
+    results = run_together(
+        10, lambda i: services.checkout_place(cart=cart, customer=cart.user, request=request)
+    )
+
+    assert all(isinstance(r, Purchase) for r in results), results
+    assert len({r.pk for r in results}) == 1
+    assert Order.objects.count() == 1 and Payment.objects.count() == 1
+    assert Product.objects.get(pk=product.pk).stock_quantity == 8
+
+
+WEBHOOK_SECRET = "whsec_test_secret_for_commonplace"
+
+
+def signed(payload: dict, *, at: int | None = None) -> tuple[bytes, str]:
+    body = json.dumps(payload).encode()
+    timestamp = at or int(time.time())
+    signature = stripe.WebhookSignature._compute_signature(
+        f"{timestamp}.{body.decode()}", WEBHOOK_SECRET
+    )
+    return body, f"t={timestamp},v1={signature}"
+
+
+def test_one_webhook_event_delivered_twenty_times_at_once_records_one_payment(settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_x"
+    settings.STRIPE_WEBHOOK_SECRET = WEBHOOK_SECRET
+    shop = open_shop()
+    cart = cart_with([(ProductFactory(shop=shop), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop], payment_method="card")
+    )
+    Payment.objects.filter(purchase=purchase).update(provider_reference="cs_test_1")
+    completed = {
+        "id": "evt_completed",
+        "type": "checkout.session.completed",
+        "data": {"object": {"id": "cs_test_1", "payment_status": "paid", "payment_intent": "pi_1"}},
+    }
+    expired = {  # arrives out of order, after the payment went through
+        "id": "evt_expired",
+        "type": "checkout.session.expired",
+        "data": {"object": {"id": "cs_test_1"}},
+    }
+    url = reverse("orders:stripe_webhook")
+
+    def deliver(i):
+        body, header = signed(completed if i % 4 else expired)
+        return (
+            Client()
+            .post(url, body, content_type="application/json", headers={"Stripe-Signature": header})
+            .status_code
+        )
+
+    statuses = run_together(20, deliver)
+
+    assert statuses == [200] * 20
+    payment = Payment.objects.get(purchase=purchase)
+    assert WebhookEvent.objects.filter(event_id="evt_completed").count() == 1
+    order = Order.objects.get(purchase=purchase)
+    # Whichever event came first decides; the result is consistent and counted once.
+    if payment.status == "succeeded":
+        assert order.status == "placed" and order.events.filter(to_status="placed").count() == 1
+    else:
+        assert payment.status == "failed" and order.status == "cancelled"
