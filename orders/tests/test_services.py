@@ -10,10 +10,15 @@ from djmoney.money import Money
 
 from logistics.models import Collective
 from orders import services
-from orders.exceptions import CheckoutError, InvalidQuantity, InvalidTransition, SoldOut
+from orders.exceptions import (
+    CheckoutError,
+    InvalidQuantity,
+    InvalidTransition,
+    SoldOut,
+    WrongPickupCode,
+)
 from orders.models import CartLine, Order, OrderEvent, Payment, Purchase
 from orders.services.checkout import DeliveryAddress, ShopChoice
-from orders.exceptions import WrongPickupCode
 from shops.tests.factories import ProductFactory
 
 from .factories import cart_with, first_slot, open_shop, pickup_request
