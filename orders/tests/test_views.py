@@ -1,0 +1,180 @@
+"""Cart, checkout and order pages as customers and shops use them, and who may see what."""
+
+import pytest
+from django.urls import reverse
+from djmoney.money import Money
+
+from marketplace.tests.factories import UserFactory
+from orders import services
+from orders.models import Order, Purchase
+from shops.tests.factories import ProductFactory, ShopMembershipFactory
+
+from .factories import cart_with, first_slot, open_shop, pickup_request
+
+pytestmark = pytest.mark.django_db
+
+
+def checkout_form(client, for_shop, **extra):
+    page = client.get(reverse("orders:checkout"))
+    assert page.status_code == 200
+    token = page.context["form"].initial["checkout_token"]
+    return {
+        "checkout_token": token,
+        "name": "Chris",
+        "email": "chris@example.org",
+        "payment_method": "on_collection",
+        f"fulfilment_{for_shop.pk}": "pickup",
+        f"slot_{for_shop.pk}": first_slot(for_shop).isoformat(),
+        **extra,
+    }
+
+
+def test_a_visitor_fills_a_cart_and_checks_out_paying_at_pickup(client):
+    shop = open_shop(name="Corner Bakery")
+    bread = ProductFactory(shop=shop, title="Rye loaf", price=Money("3.20", "EUR"))
+    response = client.post(reverse("orders:cart_add", args=[bread.pk]), {"quantity": "2"})
+    assert response.status_code == 302
+    cart_page = client.get(reverse("orders:cart")).content.decode()
+    assert "Rye loaf" in cart_page and "6.40" in cart_page
+    # A tampered price or shop in the POST is simply not read.
+    data = checkout_form(client, shop, price="0.01", total="0.01", shop=999)
+    response = client.post(reverse("orders:checkout"), data)
+    purchase = Purchase.objects.get()
+    assert response.status_code == 302 and response.url == purchase.get_absolute_url()
+    assert purchase.total == Money("6.40", "EUR")
+    detail = client.get(purchase.get_absolute_url()).content.decode()
+    assert "Corner Bakery" in detail and purchase.orders.get().pickup_code in detail
+    assert "<svg" in detail  # the QR code of the pickup code
+
+
+def test_pressing_place_order_twice_makes_one_purchase(client):
+    shop = open_shop()
+    client.post(reverse("orders:cart_add", args=[ProductFactory(shop=shop).pk]), {"quantity": "1"})
+    data = checkout_form(client, shop)
+    first = client.post(reverse("orders:checkout"), data)
+    second = client.post(reverse("orders:checkout"), data)
+    assert Purchase.objects.count() == 1
+    assert first.status_code == 302
+    # The cart is empty by then: the customer is sent back to it, nothing new is made.
+    assert second.status_code == 302
+
+
+@pytest.mark.parametrize("quantity", ["0", "-2", "1.5", "ten", "100000"])
+def test_bad_quantities_are_refused_with_a_message(client, quantity):
+    product = ProductFactory(shop=open_shop(), unit="piece")
+    response = client.post(
+        reverse("orders:cart_add", args=[product.pk]), {"quantity": quantity}, follow=True
+    )
+    assert response.status_code == 200
+    assert list(response.context["messages"])
+    assert client.get(reverse("orders:cart")).context["cart"].count == 0
+
+
+def test_inactive_products_cannot_be_added(client):
+    product = ProductFactory(shop=open_shop(), is_active=False)
+    assert client.post(reverse("orders:cart_add", args=[product.pk])).status_code == 404
+
+
+def test_a_missing_pickup_time_is_a_form_error_and_nothing_is_made(client):
+    shop = open_shop()
+    client.post(reverse("orders:cart_add", args=[ProductFactory(shop=shop).pk]), {"quantity": "1"})
+    data = checkout_form(client, shop)
+    data[f"slot_{shop.pk}"] = ""
+    response = client.post(reverse("orders:checkout"), data)
+    assert response.status_code == 400
+    assert "Choose when you will pick up." in response.content.decode()
+    assert not Order.objects.exists()
+
+
+def test_the_shop_sees_its_order_and_moves_it_to_collected(client):
+    shop = open_shop()
+    owner = UserFactory()
+    ShopMembershipFactory(shop=shop, user=owner, role="owner")
+    cart = cart_with([(ProductFactory(shop=shop, title="Rye loaf"), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop])
+    )
+    order = purchase.orders.get()
+    client.force_login(owner)
+    listing = client.get(reverse("orders:shop_orders", args=[shop.pk])).content.decode()
+    assert order.number in listing
+    step = reverse("orders:shop_order_transition", args=[shop.pk, order.pk])
+    client.post(step, {"to_status": "accepted"})
+    client.post(step, {"to_status": "collected"})  # not a step the page offers now
+    order.refresh_from_db()
+    assert order.status == "accepted"
+    client.post(step, {"to_status": "ready"})
+    collect = reverse("orders:shop_order_collect", args=[shop.pk, order.pk])
+    client.post(collect, {"code": "NOPE00"})
+    order.refresh_from_db()
+    assert order.status == "ready"
+    client.post(collect, {"code": order.pickup_code})
+    order.refresh_from_db()
+    assert order.status == "collected"
+    timeline = client.get(purchase.get_absolute_url())
+    assert timeline.status_code == 404  # the owner is not the customer
+    client.force_login(cart.user)
+    body = client.get(purchase.get_absolute_url()).content.decode()
+    assert "Collected" in body and "Accepted" in body and "Ready" in body
+
+
+@pytest.fixture
+def two_shops_and_an_order():
+    shop, other_shop = open_shop(), open_shop()
+    member_of_other = UserFactory()
+    ShopMembershipFactory(shop=other_shop, user=member_of_other)
+    cart = cart_with([(ProductFactory(shop=shop), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop])
+    )
+    return shop, other_shop, member_of_other, purchase, purchase.orders.get()
+
+
+def test_every_order_url_is_404_for_the_wrong_person(client, two_shops_and_an_order):
+    shop, other_shop, outsider, purchase, order = two_shops_and_an_order
+    client.force_login(outsider)
+    urls = [
+        ("get", reverse("orders:shop_orders", args=[shop.pk])),
+        ("get", reverse("orders:shop_order", args=[shop.pk, order.pk])),
+        ("post", reverse("orders:shop_order_transition", args=[shop.pk, order.pk])),
+        ("post", reverse("orders:shop_order_collect", args=[shop.pk, order.pk])),
+        # Their own shop's id with another shop's order:
+        ("get", reverse("orders:shop_order", args=[other_shop.pk, order.pk])),
+        ("post", reverse("orders:shop_order_transition", args=[other_shop.pk, order.pk])),
+        ("get", purchase.get_absolute_url()),
+        ("post", reverse("orders:purchase_pay", args=[purchase.pk])),
+    ]
+    for method, url in urls:
+        response = getattr(client, method)(
+            url, {"to_status": "accepted", "code": order.pickup_code}
+        )
+        assert response.status_code == 404, url
+    order.refresh_from_db()
+    assert order.status == "placed"
+
+
+def test_anonymous_people_are_sent_to_log_in_for_shop_pages(client, two_shops_and_an_order):
+    shop, _other, _outsider, _purchase, order = two_shops_and_an_order
+    response = client.get(reverse("orders:shop_order", args=[shop.pk, order.pk]))
+    assert response.status_code == 302 and "login" in response.url
+
+
+def test_cart_lines_of_someone_else_cannot_be_changed(client):
+    product = ProductFactory(shop=open_shop())
+    other_cart = cart_with([(product, "1")])
+    line = other_cart.lines.get()
+    client.force_login(UserFactory())
+    client.post(reverse("orders:cart_add", args=[product.pk]), {"quantity": "1"})
+    client.post(reverse("orders:cart_line", args=[line.pk]), {"quantity": "0"})
+    assert other_cart.lines.count() == 1
+
+
+@pytest.mark.parametrize("count", [1, 12])
+def test_cart_page_queries_do_not_grow_with_lines(client, django_assert_max_num_queries, count):
+    shop = open_shop()
+    user = UserFactory()
+    cart_with([(ProductFactory(shop=shop), "1") for _ in range(count)], user=user)
+    client.force_login(user)
+    with django_assert_max_num_queries(12):
+        response = client.get(reverse("orders:cart"))
+    assert response.context["cart"].count == count
