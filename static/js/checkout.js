@@ -10,12 +10,20 @@
     if (button) { setTimeout(function () { button.disabled = true; }, 0); }
   });
 
+  var map = null;
   function syncSlots() {
+    var delivery = false;
     form.querySelectorAll("fieldset").forEach(function (set) {
       var chosen = set.querySelector("input[type=radio]:checked");
       var slot = set.querySelector("select");
       if (slot && chosen) slot.closest(".field").hidden = chosen.value !== "pickup";
+      if (chosen && chosen.value === "delivery") delivery = true;
     });
+    var address = document.getElementById("delivery-address");
+    if (address) {
+      address.hidden = !delivery;
+      if (delivery && map) setTimeout(function () { map.invalidateSize(); }, 0);
+    }
   }
   form.addEventListener("change", syncSlots);
   syncSlots();
@@ -26,7 +34,7 @@
     var lat = form.elements.latitude, lon = form.elements.longitude;
     var data = JSON.parse(document.getElementById("map-data").textContent);
     var start = lat.value && lon.value ? [parseFloat(lat.value), parseFloat(lon.value)] : data.centre;
-    var map = L.map(element, { scrollWheelZoom: false }).setView(start, 15);
+    map = L.map(element, { scrollWheelZoom: false }).setView(start, 15);
     L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
     var marker = L.marker(start, { draggable: true, keyboard: true, title: element.getAttribute("aria-label") }).addTo(map);
     function store(latlng) { lat.value = latlng.lat.toFixed(6); lon.value = latlng.lng.toFixed(6); }
