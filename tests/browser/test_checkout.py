@@ -1,0 +1,82 @@
+"""Items from two shops, one picked up and one delivered, paid at pickup: both shops see
+their order and the customer follows both timelines."""
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from orders.models import Order
+from shops.models import Product
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+PASSWORD = "commonplace-demo"
+
+
+def log_in(page, base, email):
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign In").click()
+
+
+def add_to_cart(page, base, product):
+    page.goto(f"{base}{product.get_absolute_url()}")
+    page.get_by_role("button", name="Add to cart").click()
+    expect(page.get_by_text("is in your cart")).to_be_visible()
+
+
+def test_two_shops_one_pickup_one_delivery_paid_at_pickup(page, demo_town):
+    base = demo_town.url
+    in_stock = Product.objects.filter(stock_quantity__gte=2, unit="piece")
+    bread = in_stock.filter(shop__slug="lindenfeld-sourdough-bakery").order_by("pk").first()
+    groceries = in_stock.filter(shop__slug="green-basket-organic-grocer").order_by("pk").first()
+
+    log_in(page, base, "customer@lindenfeld.example")
+    add_to_cart(page, base, bread)
+    add_to_cart(page, base, groceries)
+    page.get_by_role("link", name=re.compile("^Cart")).click()
+    page.get_by_role("link", name="Go to checkout").click()
+
+    bakery = page.get_by_role("group", name="Lindenfeld Sourdough Bakery")
+    bakery.get_by_label("Pick up at the shop").check()
+    bakery.get_by_label("Pickup time").select_option(index=1)
+    grocer = page.get_by_role("group", name="Green Basket Organic Grocer")
+    grocer.get_by_label("Same-day delivery by bike").check()
+    page.get_by_label("Your name").fill("Chris Customer")
+    page.get_by_label("Street and number").fill("Market Street 20")
+    page.get_by_label("Postcode").fill("10117")
+    page.get_by_label("City").fill("Lindenfeld")
+    page.get_by_label("Pay at pickup or on delivery").check()
+    page.get_by_role("button", name="Place order").click()
+    # The address was placed on the map: confirm the pin, then place the order.
+    expect(page.get_by_text("Check the pin on the map")).to_be_visible()
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Your purchase"))).to_be_visible()
+    orders = list(Order.objects.select_related("shop").order_by("shop__name"))
+    assert [(o.shop.name, o.fulfilment) for o in orders] == [
+        ("Green Basket Organic Grocer", "delivery"),
+        ("Lindenfeld Sourdough Bakery", "pickup"),
+    ]
+    expect(page.locator(".timeline")).to_have_count(2)
+    expect(page.locator(".pickup-code")).to_have_text(orders[1].pickup_code)
+
+    # Each shop sees its own order and moves it on.
+    for email, order in (
+        ("baker@lindenfeld.example", orders[1]),
+        ("grocer@lindenfeld.example", orders[0]),
+    ):
+        page.context.clear_cookies()
+        log_in(page, base, email)
+        page.goto(f"{base}/shop-orders/{order.shop_id}/")
+        page.get_by_role("link", name=order.number).click()
+        page.get_by_role("button", name="Accept").click()
+        expect(page.get_by_text(f"Order {order.number}: Accepted.")).to_be_visible()
+
+    page.context.clear_cookies()
+    log_in(page, base, "customer@lindenfeld.example")
+    page.goto(f"{base}{orders[0].purchase.get_absolute_url()}")
+    for timeline in page.locator(".timeline").all():
+        expect(timeline).to_contain_text("Placed")
+        expect(timeline).to_contain_text("Accepted")
