@@ -163,6 +163,7 @@ class Order(TimeStamped):
         indexes = [
             models.Index(fields=["shop", "status", "-created_at"]),
             models.Index(fields=["status", "created_at"]),
+            models.Index(fields=["pickup_code", "status"]),
         ]
 
     def __str__(self):

@@ -125,3 +125,17 @@ def order_for_shop_member(*, user, shop: Shop, order_id: int) -> Order:
     if order is None:
         raise Http404("No such order")
     return order
+
+
+def ready_order_for_code(*, user, code: str) -> Order | None:
+    """The order ready for pickup with `code` in a shop where `user` works."""
+    return (
+        Order.objects.filter(
+            pickup_code=code,
+            status=Order.Status.READY,
+            fulfilment=Order.Fulfilment.PICKUP,
+            shop__memberships__user=user,
+        )
+        .order_by("-created_at")
+        .first()
+    )

@@ -8,6 +8,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -184,7 +185,11 @@ def purchase_detail(request, purchase_id):
     purchase = selectors.purchase_for_customer(request=request, purchase_id=purchase_id)
     orders = list(purchase.orders.all())
     for order in orders:
-        order.qr_svg = segno.make(order.pickup_code, error="m").svg_inline(scale=5, dark="#1d2421")
+        # The QR code opens the order on the shop's phone; the code alone works typed in.
+        link = request.build_absolute_uri(
+            reverse("orders:collect_by_code") + f"?code={order.pickup_code}"
+        )
+        order.qr_svg = segno.make(link, error="m").svg_inline(scale=4, dark="#1d2421")
     pending_card = any(
         p.status == "pending" and p.provider == "card" for p in purchase.payments.all()
     )
@@ -287,6 +292,19 @@ def shop_order_collect(request, shop_id, order_id):
     else:
         messages.success(request, _("Handed over. Thank you!"))
     return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
+
+
+@login_required
+@require_GET
+def collect_by_code(request):
+    """Where the pickup QR code leads: a shop member's phone camera opens the order that is
+    ready with this code in one of their shops, to hand it over with one tap."""
+    code = request.GET.get("code", "").strip().upper()[:8]
+    order = selectors.ready_order_for_code(user=request.user, code=code) if code else None
+    if order is None:
+        messages.error(request, _("No order ready for pickup has this code in your shops."))
+        return redirect("marketplace:profile")
+    return redirect("orders:shop_order", shop_id=order.shop_id, order_id=order.pk)
 
 
 @csrf_exempt

@@ -1,6 +1,7 @@
 """Cart, checkout and order pages as customers and shops use them, and who may see what."""
 
 import pytest
+import segno
 from django.urls import reverse
 from djmoney.money import Money
 
@@ -178,3 +179,26 @@ def test_cart_page_queries_do_not_grow_with_lines(client, django_assert_max_num_
     with django_assert_max_num_queries(12):
         response = client.get(reverse("orders:cart"))
     assert response.context["cart"].count == count
+
+
+def test_scanning_the_pickup_qr_opens_the_ready_order_for_its_shop_only(client):
+    shop = open_shop()
+    owner, outsider = UserFactory(), UserFactory()
+    ShopMembershipFactory(shop=shop, user=owner, role="owner")
+    ShopMembershipFactory(shop=open_shop(), user=outsider)
+    cart = cart_with([(ProductFactory(shop=shop), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop])
+    )
+    order = purchase.orders.get()
+    url = reverse("orders:collect_by_code") + f"?code={order.pickup_code}"
+    client.force_login(cart.user)
+    qr = segno.make(f"http://testserver{url}", error="m").svg_inline(scale=4, dark="#1d2421")
+    assert qr in client.get(purchase.get_absolute_url()).content.decode()
+    client.force_login(owner)
+    assert client.get(url).url == reverse("marketplace:profile")  # not ready yet
+    for status in ("accepted", "ready"):
+        services.order_transition(order=order, to_status=status)
+    assert client.get(url).url == reverse("orders:shop_order", args=[shop.pk, order.pk])
+    client.force_login(outsider)
+    assert client.get(url).url == reverse("marketplace:profile")
