@@ -43,12 +43,15 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--connections", type=int, default=4, help="requests in flight")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--database-url", default=DEFAULT_DATABASE_URL)
+    parser.add_argument("--buyers", type=int, help="baskets checked out (400; --quick 60)")
+    parser.add_argument("--threads", type=int, default=8, help="buyers checking out at once")
     parser.add_argument("--quick", action="store_true", help="small smoke run")
     args = parser.parse_args()
     quick = args.quick
     args.products = args.products if args.products is not None else (5_000 if quick else 100_000)
     args.seconds = args.seconds or (3 if quick else 10)
     args.repeats = args.repeats or (30 if quick else 200)
+    args.buyers = args.buyers or (60 if quick else 400)
     return args
 
 
@@ -181,6 +184,35 @@ def measure_selector(args) -> dict:
         ],
         cwd=ROOT,
         env=dev_env(args.database_url),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
+BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def measure_checkouts(args) -> dict:
+    """Checkouts per second from bench/checkouts.py (many buyers, many products)."""
+    output = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "checkouts.py"),
+            "--buyers",
+            str(args.buyers),
+            "--threads",
+            str(args.threads),
+        ],
+        cwd=ROOT,
+        # As in production, emails and other tasks are queued in Redis, not run inline; the
+        # bench uses its own Redis database and empties it afterwards.
+        env={
+            **dev_env(args.database_url),
+            "REDIS_URL": BENCH_REDIS_URL,
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        },
         check=True,
         text=True,
         stdout=subprocess.PIPE,
@@ -330,6 +362,8 @@ def main() -> None:
     log(f"Timing search in-process ({args.repeats} searches per query class)…")
     selector = measure_selector(args)
     http = measure_http(args, selector)
+    log(f"Timing checkouts ({args.buyers} buyers, {args.threads} at once)…")
+    checkout = measure_checkouts(args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -347,8 +381,15 @@ def main() -> None:
         "seed": seed,
         "search": selector,
         "http": http,
+        "checkout": checkout,
     }
     print_summary(report)
+    log(
+        f"Checkout: {checkout['checkouts_per_s']} checkouts/s "
+        f"({checkout['checkouts']} baskets, {checkout['orders']} orders, "
+        f"{checkout['threads']} threads, p50 {checkout['latency_ms']['p50_ms']} ms, "
+        f"p95 {checkout['latency_ms']['p95_ms']} ms, {checkout['failure_count']} refused)"
+    )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]
     if bad:
