@@ -12,6 +12,11 @@ urlpatterns = [
     path("orders/", views.my_purchases, name="my_purchases"),
     path("orders/<int:purchase_id>/", views.purchase_detail, name="purchase_detail"),
     path("orders/<int:purchase_id>/pay/", views.purchase_pay, name="purchase_pay"),
+    path(
+        "orders/<int:purchase_id>/<int:order_id>/cancel/",
+        views.purchase_order_cancel,
+        name="purchase_order_cancel",
+    ),
     path("shop-orders/collect/", views.collect_by_code, name="collect_by_code"),
     path("shop-orders/<int:shop_id>/", views.shop_orders, name="shop_orders"),
     path("shop-orders/<int:shop_id>/<int:order_id>/", views.shop_order_detail, name="shop_order"),

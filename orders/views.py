@@ -200,6 +200,32 @@ def purchase_detail(request, purchase_id):
     )
 
 
+@require_POST
+def purchase_order_cancel(request, purchase_id, order_id):
+    """The customer calls off one shop's order before the shop has started on it."""
+    purchase = selectors.purchase_for_customer(request=request, purchase_id=purchase_id)
+    order = purchase.orders.filter(pk=order_id).first()
+    if order is None:
+        raise Http404("No such order")
+    if order.status not in services.CUSTOMER_CANCELLABLE:
+        messages.error(request, _("The shop has started on this order; please call them."))
+    else:
+        try:
+            services.order_transition(
+                order=order,
+                to_status=Order.Status.CANCELLED,
+                actor=request.user if request.user.is_authenticated else None,
+                note=_("Cancelled by the customer."),
+            )
+        except InvalidTransition:
+            messages.error(request, _("The shop has started on this order; please call them."))
+        else:
+            messages.success(
+                request, _("Your order at %(shop)s is cancelled.") % {"shop": order.shop.name}
+            )
+    return redirect(purchase.get_absolute_url())
+
+
 @login_required
 @require_GET
 def my_purchases(request):

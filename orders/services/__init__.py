@@ -15,10 +15,11 @@ from .payments import (
     payment_succeeded,
     purchase_cancel_unpaid,
 )
-from .transitions import ALLOWED, order_transition, shop_actions
+from .transitions import ALLOWED, CUSTOMER_CANCELLABLE, order_transition, shop_actions
 
 __all__ = [
     "ALLOWED",
+    "CUSTOMER_CANCELLABLE",
     "CheckoutRequest",
     "DeliveryAddress",
     "ShopChoice",

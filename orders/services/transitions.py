@@ -6,7 +6,7 @@ from django.db.models import F
 from shops.models import Product
 
 from ..exceptions import InvalidTransition
-from ..models import Order, OrderEvent
+from ..models import Order, OrderEvent, Payment
 
 S = Order.Status
 
@@ -29,6 +29,8 @@ SHOP_ACTIONS = {
     S.READY: [S.OUT_FOR_DELIVERY, S.CANCELLED],
     S.OUT_FOR_DELIVERY: [S.DELIVERED],
 }
+# What the customer may do themselves, before the shop has started on the order.
+CUSTOMER_CANCELLABLE = {S.AWAITING_PAYMENT, S.PLACED}
 # Before these, the goods are still on the shop's shelf and go back into stock.
 STOCK_HELD = {S.AWAITING_PAYMENT, S.PLACED, S.ACCEPTED, S.READY}
 RELEASES_STOCK = {S.REJECTED, S.CANCELLED}
@@ -70,8 +72,16 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
 
-    from ..tasks import send_order_event_email_task
+    from ..tasks import refund_order_task, send_order_event_email_task
 
     transaction.on_commit(lambda: send_order_event_email_task.delay(event.pk))
+    if (
+        to_status in RELEASES_STOCK
+        and locked.purchase.payments.filter(
+            status=Payment.Status.SUCCEEDED, provider="card"
+        ).exists()
+    ):
+        # Paid by card and not going ahead: the money goes back on its own.
+        transaction.on_commit(lambda: refund_order_task.delay(locked.pk))
     order.status = locked.status
     return locked

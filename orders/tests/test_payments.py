@@ -189,3 +189,16 @@ def test_refunds_go_back_through_stripe_keyed_by_order(client, card_purchase, fa
     assert headers["Idempotency-Key"] == f"refund-order-{order.pk}"
     order.refresh_from_db()
     assert order.status == "refunded"
+
+
+def test_a_paid_order_the_shop_rejects_is_refunded_by_itself(
+    client, card_purchase, fake_stripe, django_capture_on_commit_callbacks
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    post_event(client, completed())
+    order = Order.objects.get(purchase=card_purchase)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_transition(order=order, to_status="rejected")
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert len([c for c in fake_stripe.calls if c[1].endswith("/v1/refunds")]) == 1

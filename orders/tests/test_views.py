@@ -202,3 +202,40 @@ def test_scanning_the_pickup_qr_opens_the_ready_order_for_its_shop_only(client):
     assert client.get(url).url == reverse("orders:shop_order", args=[shop.pk, order.pk])
     client.force_login(outsider)
     assert client.get(url).url == reverse("marketplace:profile")
+
+
+def test_a_visitors_cart_is_kept_when_they_log_in(client):
+    product = ProductFactory(shop=open_shop(), title="Rye loaf")
+    user = UserFactory()
+    cart_with([(product, "1")], user=user)
+    client.post(reverse("orders:cart_add", args=[product.pk]), {"quantity": "2"})
+    client.post(reverse("account_login"), {"login": user.email, "password": "a-long-test-password"})
+    contents = client.get(reverse("orders:cart")).context["cart"]
+    assert contents.count == 1
+    assert contents.groups[0].lines[0].quantity == 3
+
+
+def test_the_customer_cancels_before_the_shop_starts_and_not_after(client):
+    shop = open_shop()
+    product = ProductFactory(shop=shop, stock_quantity=5)
+    user = UserFactory()
+    cart = cart_with([(product, "2")], user=user)
+    purchase = services.checkout_place(cart=cart, customer=user, request=pickup_request([shop]))
+    order = purchase.orders.get()
+    client.force_login(user)
+    cancel = reverse("orders:purchase_order_cancel", args=[purchase.pk, order.pk])
+    client.post(cancel)
+    order.refresh_from_db()
+    product.refresh_from_db()
+    assert order.status == "cancelled" and product.stock_quantity == 5
+
+    cart = cart_with([(product, "1")], user=user)
+    purchase = services.checkout_place(cart=cart, customer=user, request=pickup_request([shop]))
+    order = purchase.orders.get()
+    services.order_transition(order=order, to_status="accepted")
+    client.post(reverse("orders:purchase_order_cancel", args=[purchase.pk, order.pk]))
+    order.refresh_from_db()
+    assert order.status == "accepted"
+    client.force_login(UserFactory())
+    response = client.post(reverse("orders:purchase_order_cancel", args=[purchase.pk, order.pk]))
+    assert response.status_code == 404
