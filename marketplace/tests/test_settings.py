@@ -8,8 +8,16 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
+# Set by the browser tests for Playwright's event loop; never in a deployment.
+NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "DJANGO_ALLOW_ASYNC_UNSAFE"}
+
+
+def clean_environment() -> dict:
+    return {k: v for k, v in os.environ.items() if k not in NOT_INHERITED}
+
+
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    clean = clean_environment()
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -25,7 +33,7 @@ def test_production_settings_pass_the_deploy_check():
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
         cwd=ROOT,
         env={
-            **os.environ,
+            **clean_environment(),
             "DJANGO_SETTINGS_MODULE": "marketplace.settings.prod",
             "SECRET_KEY": "k" * 20 + "-production-secret-from-the-environment-0123456789",
         },
