@@ -235,9 +235,16 @@ def my_purchases(request):
     return render(request, "orders/my_purchases.html", {"page": page})
 
 
+def _with_actions(order: Order, error: str = "") -> Order:
+    order.actions = services.shop_actions(order)
+    order.error = error
+    return order
+
+
 @login_required
 @require_GET
 def shop_orders(request, shop_id):
+    """Incoming orders; the table refreshes itself (htmx) and counts the new ones."""
     shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
     status = request.GET.get("status") or None
     if status not in dict(Order.Status.choices):
@@ -245,15 +252,19 @@ def shop_orders(request, shop_id):
     page = Paginator(selectors.orders_of_shop(shop=shop, status=status), 25).get_page(
         request.GET.get("page")
     )
+    for order in page:
+        _with_actions(order)
+    template = "orders/shop_orders.html#orders-table" if request.htmx else "orders/shop_orders.html"
     return render(
         request,
-        "orders/shop_orders.html",
+        template,
         {
             "shop": shop,
             "page": page,
             "status": status,
             "statuses": Order.Status.choices,
             "querystring": f"status={status}" if status else "",
+            "new_count": selectors.orders_of_shop(shop=shop, status=Order.Status.PLACED).count(),
         },
     )
 
@@ -266,13 +277,22 @@ def shop_order_detail(request, shop_id, order_id):
     return render(
         request,
         "orders/shop_order_detail.html",
-        {
-            "shop": shop,
-            "order": order,
-            "actions": services.shop_actions(order),
-            "status_names": dict(Order.Status.choices),
-        },
+        {"shop": shop, "order": _with_actions(order)},
     )
+
+
+def _after_shop_step(request, shop, order, error: str = "", success: str = ""):
+    """htmx: the order's row, redrawn; otherwise back to the order page with a message."""
+    if request.htmx:
+        order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order.pk)
+        return render(
+            request, "orders/shop_orders.html#order-row", {"order": _with_actions(order, error)}
+        )
+    if error:
+        messages.error(request, error)
+    elif success:
+        messages.success(request, success)
+    return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
 
 
 @login_required
@@ -281,25 +301,23 @@ def shop_order_transition(request, shop_id, order_id):
     shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
     order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order_id)
     to_status = request.POST.get("to_status", "")
+    note = request.POST.get("note", "").strip()
+    refused = _("That step is not possible for this order now.")
     if to_status not in services.shop_actions(order):
-        messages.error(request, _("That step is not possible for this order now."))
-    else:
-        try:
-            services.order_transition(
-                order=order,
-                to_status=to_status,
-                actor=request.user,
-                note=request.POST.get("note", ""),
-            )
-        except InvalidTransition:
-            messages.error(request, _("That step is not possible for this order now."))
-        else:
-            messages.success(
-                request,
-                _("Order %(number)s: %(status)s.")
-                % {"number": order.number, "status": dict(Order.Status.choices)[to_status]},
-            )
-    return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
+        return _after_shop_step(request, shop, order, error=refused)
+    if to_status == Order.Status.REJECTED and not note:
+        return _after_shop_step(
+            request, shop, order, error=_("Tell the customer why you reject the order.")
+        )
+    try:
+        services.order_transition(order=order, to_status=to_status, actor=request.user, note=note)
+    except InvalidTransition:
+        return _after_shop_step(request, shop, order, error=refused)
+    success = _("Order %(number)s: %(status)s.") % {
+        "number": order.number,
+        "status": dict(Order.Status.choices)[to_status],
+    }
+    return _after_shop_step(request, shop, order, success=success)
 
 
 @login_required
@@ -312,12 +330,12 @@ def shop_order_collect(request, shop_id, order_id):
             order=order, code=request.POST.get("code", ""), actor=request.user
         )
     except WrongPickupCode as error:
-        messages.error(request, str(error))
+        return _after_shop_step(request, shop, order, error=str(error))
     except InvalidTransition:
-        messages.error(request, _("This order is not ready for pickup."))
-    else:
-        messages.success(request, _("Handed over. Thank you!"))
-    return redirect("orders:shop_order", shop_id=shop.pk, order_id=order.pk)
+        return _after_shop_step(
+            request, shop, order, error=_("This order is not ready for pickup.")
+        )
+    return _after_shop_step(request, shop, order, success=_("Handed over. Thank you!"))
 
 
 @login_required

@@ -239,3 +239,54 @@ def test_the_customer_cancels_before_the_shop_starts_and_not_after(client):
     client.force_login(UserFactory())
     response = client.post(reverse("orders:purchase_order_cancel", args=[purchase.pk, order.pk]))
     assert response.status_code == 404
+
+
+def test_the_shop_works_through_orders_in_the_list_without_reloading(client):
+    shop = open_shop()
+    owner = UserFactory()
+    ShopMembershipFactory(shop=shop, user=owner, role="owner")
+    cart = cart_with([(ProductFactory(shop=shop), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop])
+    )
+    order = purchase.orders.get()
+    client.force_login(owner)
+    htmx = {"HX-Request": "true"}
+    table = client.get(reverse("orders:shop_orders", args=[shop.pk]), headers=htmx)
+    assert table.context["new_count"] == 1
+    assert 'id="orders-table"' in table.content.decode() and "<html" not in table.content.decode()
+    step = reverse("orders:shop_order_transition", args=[shop.pk, order.pk])
+    refused = client.post(step, {"to_status": "rejected"}, headers=htmx).content.decode()
+    assert "Tell the customer why" in refused and refused.lstrip().startswith("<tr")
+    row = client.post(step, {"to_status": "accepted"}, headers=htmx).content.decode()
+    assert "Accepted" in row and "Mark ready" in row
+    order.refresh_from_db()
+    assert order.status == "accepted"
+    table = client.get(reverse("orders:shop_orders", args=[shop.pk]), headers=htmx)
+    assert table.context["new_count"] == 0
+
+
+def test_a_rejection_reason_reaches_the_customers_timeline(
+    client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    shop = open_shop()
+    owner = UserFactory()
+    ShopMembershipFactory(shop=shop, user=owner, role="owner")
+    cart = cart_with([(ProductFactory(shop=shop), "1")])
+    purchase = services.checkout_place(
+        cart=cart, customer=cart.user, request=pickup_request([shop])
+    )
+    order = purchase.orders.get()
+    client.force_login(owner)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            reverse("orders:shop_order_transition", args=[shop.pk, order.pk]),
+            {"to_status": "rejected", "note": "Our oven broke today"},
+        )
+    order.refresh_from_db()
+    assert order.status == "rejected"
+    assert "Our oven broke today" in mail.outbox[-1].body
+    client.force_login(cart.user)
+    assert "Our oven broke today" in client.get(purchase.get_absolute_url()).content.decode()
