@@ -62,17 +62,27 @@ def test_two_shops_one_pickup_one_delivery_paid_at_pickup(page, demo_town):
     expect(page.locator(".timeline")).to_have_count(2)
     expect(page.locator(".pickup-code")).to_have_text(orders[1].pickup_code)
 
-    # Each shop sees its own order and moves it on.
-    for email, order in (
-        ("baker@lindenfeld.example", orders[1]),
-        ("grocer@lindenfeld.example", orders[0]),
-    ):
-        page.context.clear_cookies()
-        log_in(page, base, email)
-        page.goto(f"{base}/shop-orders/{order.shop_id}/")
-        page.get_by_role("link", name=order.number).click()
-        page.get_by_role("button", name="Accept").click()
-        expect(page.get_by_text(f"Order {order.number}: Accepted.")).to_be_visible()
+    # Each shop sees its own order and moves it on: the baker from the order's page, the
+    # grocer right in the list, which updates the row in place.
+    page.context.clear_cookies()
+    log_in(page, base, "baker@lindenfeld.example")
+    page.goto(f"{base}/shop-orders/{orders[1].shop_id}/")
+    page.get_by_role("link", name=orders[1].number).click()
+    page.get_by_role("button", name="Accept").click()
+    expect(page.get_by_text(f"Order {orders[1].number}: Accepted.")).to_be_visible()
+
+    page.context.clear_cookies()
+    log_in(page, base, "grocer@lindenfeld.example")
+    list_url = f"{base}/shop-orders/{orders[0].shop_id}/"
+    page.goto(list_url)
+    expect(page.get_by_text("1 new order waits for you")).to_be_visible()
+    row = page.locator(f"#order-{orders[0].pk}")
+    row.get_by_role("button", name="Accept").click()
+    expect(page.locator(f"#order-{orders[0].pk}")).to_contain_text("Accepted")
+    expect(
+        page.locator(f"#order-{orders[0].pk}").get_by_role("button", name="Mark ready")
+    ).to_be_visible()
+    assert page.url == list_url
 
     page.context.clear_cookies()
     log_in(page, base, "customer@lindenfeld.example")
