@@ -8,9 +8,11 @@ from shops.models import Product
 
 from .exceptions import InvalidQuantity
 
+# The usual step per unit; a shop may set a finer or coarser one per product (cheese by
+# 100 g, potatoes by the half kilo).
 STEPS = {
     Product.Unit.PIECE: Decimal("1"),
-    Product.Unit.KILOGRAM: Decimal("0.1"),
+    Product.Unit.KILOGRAM: Decimal("0.5"),
     Product.Unit.LITRE: Decimal("0.5"),
     Product.Unit.HOUR: Decimal("0.5"),
 }
@@ -24,6 +26,8 @@ def format_quantity(value) -> str:
 
 
 def quantity_step(product: Product) -> Decimal:
+    if product.quantity_step:
+        return Decimal(str(product.quantity_step))
     return STEPS.get(product.unit, Decimal("1"))
 
 

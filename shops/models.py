@@ -236,6 +236,15 @@ class Product(TimeStamped):
     stock_quantity = models.DecimalField(
         _("stock"), max_digits=10, decimal_places=3, default=Decimal("0")
     )
+    quantity_step = models.DecimalField(
+        _("sold in steps of"),
+        max_digits=6,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"))],
+        help_text=_("Leave empty for the unit's usual step: 1 piece, 0.5 kg, 0.5 litre, 0.5 hour."),
+    )
     always_available = models.BooleanField(
         _("always available"),
         default=False,

@@ -45,6 +45,7 @@ EXTRA_QUALIFIERS = [
     "Handmade",
     "Seasonal",
 ]
+WEIGHED_KINDS = {"cheese", "butcher", "refill"}
 DELIVERING_KINDS = {"bakery", "grocer", "cheese", "coffee", "florist", "refill", "books"}
 STREETS = [
     "Elm Road",
@@ -220,6 +221,8 @@ class DemoTown:
             if sku in existing:
                 continue
             always = unit == Product.Unit.HOUR
+            # Cheese, meat and nuts are weighed out by the 100 g at the counter.
+            step = Decimal("0.1") if unit == "kg" and kind in WEIGHED_KINDS else None
             if always:
                 stock = Decimal("0")
             elif stock_roll < 0.12:
@@ -245,6 +248,7 @@ class DemoTown:
                 always_available=always,
                 sku=sku,
                 is_active=True,
+                quantity_step=step,
             )
             new_products.append(product)
             new_labels.append([s for s, on in (("organic", organic), ("vegan", vegan)) if on])

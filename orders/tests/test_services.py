@@ -39,13 +39,20 @@ def test_pieces_come_in_whole_positive_numbers(quantity):
     assert not CartLine.objects.exists()
 
 
-def test_kilograms_come_in_100_gram_steps():
-    product = ProductFactory(unit="kg", stock_quantity=Decimal("5"))
-    cart = cart_with([(product, "0.3")])
-    with pytest.raises(InvalidQuantity):
-        services.cart_add(cart=cart, product=product, quantity="0.25")
-    services.cart_add(cart=cart, product=product, quantity="0,2")
-    assert cart.lines.get().quantity == Decimal("0.5")
+def test_kilograms_come_in_half_kilo_steps_unless_the_shop_sets_another():
+    potatoes = ProductFactory(unit="kg", stock_quantity=Decimal("5"))
+    cart = cart_with([(potatoes, "1.5")])
+    with pytest.raises(InvalidQuantity, match="steps of 0.5 kg"):
+        services.cart_add(cart=cart, product=potatoes, quantity="0.3")
+    cheese = ProductFactory(unit="kg", stock_quantity=Decimal("5"), quantity_step=Decimal("0.1"))
+    services.cart_add(cart=cart, product=cheese, quantity="0.3")
+    services.cart_add(cart=cart, product=cheese, quantity="0,2")
+    with pytest.raises(InvalidQuantity, match="steps of 0.1 kg"):
+        services.cart_add(cart=cart, product=cheese, quantity="0.25")
+    assert dict(cart.lines.values_list("product_id", "quantity")) == {
+        potatoes.pk: Decimal("1.5"),
+        cheese.pk: Decimal("0.5"),
+    }
 
 
 def test_cannot_add_more_than_in_stock_or_what_is_not_sold():
