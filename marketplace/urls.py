@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.i18n import JavaScriptCatalog
 
-from shops import views as shop_views
+from shops.views import public as shop_views
 
 from . import views
 
@@ -20,6 +20,7 @@ urlpatterns = [
     path("", include(marketplace_patterns)),
     path("search/", shop_views.search, name="search"),
     path("shops/", include("shops.urls")),
+    path("dashboard/", include("shops.dashboard_urls")),
     path("", include("orders.urls")),
     path("couriers/", include("logistics.urls")),
     path("cooperative/", include("governance.urls")),

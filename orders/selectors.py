@@ -139,3 +139,64 @@ def ready_order_for_code(*, user, code: str) -> Order | None:
         .order_by("-created_at")
         .first()
     )
+
+
+# What counts as sold: orders the shop has (or will) hand over, not refused or unpaid ones.
+SOLD_STATUSES = [
+    Order.Status.PLACED,
+    Order.Status.ACCEPTED,
+    Order.Status.READY,
+    Order.Status.OUT_FOR_DELIVERY,
+    Order.Status.COLLECTED,
+    Order.Status.DELIVERED,
+]
+
+
+def sales_by_day(*, shop: Shop, first_day, last_day) -> list[tuple]:
+    """(day, goods sold) for every day from first_day to last_day, days without sales as 0."""
+    import datetime
+
+    from django.db.models import Sum
+    from django.db.models.functions import TruncDate
+    from django.utils import timezone
+
+    rows = (
+        Order.objects.filter(
+            shop=shop,
+            status__in=SOLD_STATUSES,
+            created_at__date__gte=first_day,
+            created_at__date__lte=last_day,
+        )
+        .annotate(day=TruncDate("created_at", tzinfo=timezone.get_current_timezone()))
+        .values("day")
+        .annotate(total=Sum("subtotal"))
+    )
+    totals = {row["day"]: row["total"] for row in rows}
+    days = (last_day - first_day).days + 1
+    return [
+        (day, totals.get(day) or Decimal("0"))
+        for day in (first_day + datetime.timedelta(days=n) for n in range(days))
+    ]
+
+
+def order_counts_today(*, shop: Shop) -> dict[str, int]:
+    """Orders placed today per status, and the work waiting now (any day)."""
+    from django.db.models import Count
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    counts = dict(
+        Order.objects.filter(shop=shop, created_at__date=today)
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    waiting = dict(
+        Order.objects.filter(
+            shop=shop, status__in=[Order.Status.PLACED, Order.Status.ACCEPTED, Order.Status.READY]
+        )
+        .values_list("status")
+        .annotate(n=Count("pk"))
+        .values_list("status", "n")
+    )
+    return {"today": counts, "waiting": waiting}

@@ -1,5 +1,10 @@
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from djmoney.money import Money
+
+from .models import Category, Product
+from .services.catalogue import BulkAction
 
 
 class ProductPhotoForm(forms.Form):
@@ -16,3 +21,99 @@ class ProductPhotoForm(forms.Form):
         required=False,
         help_text=_("Read aloud to people who cannot see the picture."),
     )
+
+
+class ProductForm(forms.ModelForm):
+    """A product as the shop edits it. The price is an amount in the node's currency."""
+
+    price_amount = forms.DecimalField(
+        label=_("Price"), min_value=0, max_digits=10, decimal_places=2
+    )
+
+    class Meta:
+        model = Product
+        fields = [
+            "title",
+            "description",
+            "category",
+            "vat_rate",
+            "unit",
+            "quantity_step",
+            "stock_quantity",
+            "always_available",
+            "sku",
+            "labels",
+            "is_active",
+        ]
+        widgets = {
+            "labels": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    field_order = ["title", "price_amount"]
+
+    def __init__(self, *args, shop, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shop = shop
+        self.instance.shop = shop
+        if self.instance.pk:
+            self.initial["price_amount"] = self.instance.price.amount
+        self.fields["stock_quantity"].min_value = 0
+        self.fields["stock_quantity"].widget.attrs["min"] = 0
+
+    def clean_sku(self):
+        sku = self.cleaned_data["sku"].strip()
+        taken = Product.objects.filter(shop=self.shop, sku=sku).exclude(pk=self.instance.pk)
+        if taken.exists():
+            raise forms.ValidationError(_("Another product of your shop has this SKU."))
+        return sku
+
+    def clean_stock_quantity(self):
+        value = self.cleaned_data["stock_quantity"]
+        if value is not None and value < 0:
+            raise forms.ValidationError(_("Stock cannot be negative."))
+        return value
+
+    def product_fields(self) -> dict:
+        data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "labels"}
+        data["price"] = Money(self.cleaned_data["price_amount"], settings.DEFAULT_CURRENCY)
+        return data
+
+
+class BulkProductForm(forms.Form):
+    ACTIONS = [
+        (BulkAction.ACTIVATE, _("Activate")),
+        (BulkAction.DEACTIVATE, _("Deactivate")),
+        (BulkAction.PRICE_PERCENT, _("Change price by %")),
+        (BulkAction.SET_STOCK, _("Set stock to")),
+        (BulkAction.SET_CATEGORY, _("Set category")),
+    ]
+    products = forms.TypedMultipleChoiceField(coerce=int, label=_("Products"))
+    action = forms.ChoiceField(label=_("With the chosen products"), choices=ACTIONS)
+    value = forms.DecimalField(
+        label=_("Value"),
+        required=False,
+        max_digits=10,
+        decimal_places=3,
+        min_value=-90,
+        max_value=1_000_000,
+    )
+    category = forms.ModelChoiceField(
+        label=_("Category"), queryset=None, required=False, to_field_name="path"
+    )
+
+    def __init__(self, *args, product_ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["products"].choices = [(pk, pk) for pk in product_ids]
+        self.fields["category"].queryset = Category.objects.all()
+
+    def clean(self):
+        data = super().clean()
+        action, value = data.get("action"), data.get("value")
+        if action in (BulkAction.PRICE_PERCENT, BulkAction.SET_STOCK) and value is None:
+            self.add_error("value", _("Enter the value for this change."))
+        if action == BulkAction.SET_STOCK and value is not None and value < 0:
+            self.add_error("value", _("Stock cannot be negative."))
+        if action == BulkAction.SET_CATEGORY and not data.get("category"):
+            self.add_error("category", _("Choose a category."))
+        return data

@@ -261,3 +261,66 @@ def search_term_found_anywhere(*, text: str) -> bool:
     matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
     matches, _, _ = matcher(queryset, text)
     return matches.exists()
+
+
+# The shop's dashboard ------------------------------------------------------------------------
+
+LOW_STOCK = 5
+
+
+def shop_for_owner(*, user, shop_id: int) -> Shop:
+    """The shop if `user` owns it; a 404 otherwise (team and tokens are for owners)."""
+    if not user.is_authenticated:
+        raise Http404("No such shop")
+    try:
+        return Shop.objects.get(
+            pk=shop_id, memberships__user=user, memberships__role=ShopMembership.Role.OWNER
+        )
+    except Shop.DoesNotExist:
+        raise Http404("No such shop") from None
+
+
+def member_role(*, user, shop: Shop) -> str | None:
+    return (
+        ShopMembership.objects.filter(user=user, shop=shop).values_list("role", flat=True).first()
+    )
+
+
+def products_low_on_stock(*, shop: Shop, limit: int = 10) -> QuerySet[Product]:
+    return shop.products.filter(
+        is_active=True, always_available=False, stock_quantity__lte=LOW_STOCK
+    ).order_by("stock_quantity", "title")[:limit]
+
+
+def catalogue_tasks(*, shop: Shop) -> dict[str, int]:
+    from django.db.models import Count
+
+    active = shop.products.filter(is_active=True)
+    return {
+        "out_of_stock": active.filter(always_available=False, stock_quantity__lte=0).count(),
+        "without_photo": active.annotate(n=Count("photos")).filter(n=0).count(),
+        "inactive": shop.products.filter(is_active=False).count(),
+    }
+
+
+def products_for_dashboard(*, shop: Shop) -> QuerySet[Product]:
+    return (
+        shop.products.select_related("category")
+        .prefetch_related(
+            Prefetch("photos", queryset=ProductPhoto.objects.order_by("position", "id"))
+        )
+        .order_by("title", "pk")
+    )
+
+
+def product_for_member(*, shop: Shop, product_id: int) -> Product:
+    """A product of `shop` (whose membership the caller checked), active or not; 404 else."""
+    product = (
+        shop.products.select_related("category", "shop")
+        .prefetch_related("labels", "photos")
+        .filter(pk=product_id)
+        .first()
+    )
+    if product is None:
+        raise Http404("No such product")
+    return product

@@ -10,9 +10,9 @@ from django.views.decorators.http import require_http_methods
 
 from orders.quantities import format_quantity, quantity_step
 
-from . import selectors, services
-from .exceptions import InvalidPhoto
-from .forms import ProductPhotoForm
+from .. import selectors, services
+from ..exceptions import InvalidPhoto
+from ..forms import ProductPhotoForm
 
 
 def _map_settings():
@@ -110,7 +110,7 @@ def product_photo_add(request, shop_id, product_id):
             form.add_error("image", error.message)
         else:
             messages.success(request, _("Photo added."))
-            return redirect(product.get_absolute_url() if product.is_active else "shops:shop_list")
+            return redirect("dashboard:product", shop_id=shop.pk, product_id=product.pk)
     status = 400 if form.errors else 200
     return render(
         request,

@@ -6,8 +6,8 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
-from .models import Product, ProductPhoto, UnmetSearch
-from .photos import clean_photo, thumbnail_bytes
+from ..models import Product, ProductPhoto, UnmetSearch
+from ..photos import clean_photo, thumbnail_bytes
 
 
 def unmet_search_record(*, term: str, area: str = "") -> UnmetSearch:
@@ -31,7 +31,7 @@ def product_photo_add(*, product: Product, upload, alt_text: str = "") -> Produc
     photo.image.save(content.name, content, save=False)
     photo.save()
 
-    from .tasks import make_product_photo_thumbnail_task
+    from ..tasks import make_product_photo_thumbnail_task
 
     transaction.on_commit(lambda: make_product_photo_thumbnail_task.delay(photo.pk))
     return photo
@@ -61,3 +61,28 @@ def product_photos_missing_thumbnail(
         .order_by("pk")
         .values_list("pk", flat=True)[:limit]
     )
+
+
+@transaction.atomic
+def product_photo_move(*, photo: ProductPhoto, to_front: bool = False, step: int = 0) -> None:
+    """Reorder a product's photos: to the front (the main photo) or one place up/down."""
+    photos = list(
+        ProductPhoto.objects.select_for_update()
+        .filter(product_id=photo.product_id)
+        .order_by("position", "pk")
+    )
+    current = next(i for i, p in enumerate(photos) if p.pk == photo.pk)
+    moving = photos.pop(current)
+    target = 0 if to_front else max(0, min(len(photos), current + step))
+    photos.insert(target, moving)
+    for position, item in enumerate(photos):
+        if item.position != position:
+            ProductPhoto.objects.filter(pk=item.pk).update(position=position)
+
+
+@transaction.atomic
+def product_photo_delete(*, photo: ProductPhoto) -> None:
+    image, thumbnail = photo.image, photo.thumbnail
+    photo.delete()
+    # Files go only once the row is gone for good.
+    transaction.on_commit(lambda: (image.delete(save=False), thumbnail.delete(save=False)))

@@ -1,0 +1,24 @@
+from django.urls import path
+
+from .views import dashboard
+
+app_name = "dashboard"
+
+urlpatterns = [
+    path("", dashboard.dashboard_start, name="start"),
+    path("<int:shop_id>/", dashboard.dashboard_home, name="home"),
+    path("<int:shop_id>/products/", dashboard.product_list, name="products"),
+    path("<int:shop_id>/products/new/", dashboard.product_edit, name="product_new"),
+    path("<int:shop_id>/products/bulk/", dashboard.product_bulk, name="products_bulk"),
+    path("<int:shop_id>/products/<int:product_id>/", dashboard.product_edit, name="product"),
+    path(
+        "<int:shop_id>/products/<int:product_id>/duplicate/",
+        dashboard.product_duplicate,
+        name="product_duplicate",
+    ),
+    path(
+        "<int:shop_id>/products/<int:product_id>/photos/<int:photo_id>/",
+        dashboard.product_photo_order,
+        name="photo_order",
+    ),
+]

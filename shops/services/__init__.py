@@ -1,0 +1,31 @@
+"""Writes to shops and the catalogue."""
+
+from .catalogue import (
+    BulkAction,
+    product_bulk_update,
+    product_create,
+    product_duplicate,
+    product_update,
+)
+from .photos import (
+    product_photo_add,
+    product_photo_delete,
+    product_photo_make_thumbnail,
+    product_photo_move,
+    product_photos_missing_thumbnail,
+    unmet_search_record,
+)
+
+__all__ = [
+    "BulkAction",
+    "product_bulk_update",
+    "product_create",
+    "product_duplicate",
+    "product_photo_add",
+    "product_photo_delete",
+    "product_photo_make_thumbnail",
+    "product_photo_move",
+    "product_photos_missing_thumbnail",
+    "product_update",
+    "unmet_search_record",
+]

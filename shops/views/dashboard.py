@@ -1,0 +1,181 @@
+"""The shop's dashboard: everything a shop runs without Django's admin. Every view fetches
+the shop through selectors.shop_for_member, so another shop's id is a 404."""
+
+import datetime
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import formats, timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.charts import bar_chart
+from orders import selectors as order_selectors
+from orders.models import Order
+
+from .. import selectors, services
+from ..dashboard_filters import DashboardProductFilter
+from ..forms import BulkProductForm, ProductForm
+
+
+@login_required
+@require_GET
+def dashboard_start(request):
+    """The dashboard of the person's shop, or a choice when they work in several."""
+    shops = list(selectors.shops_of_member(user=request.user))
+    if len(shops) == 1:
+        return redirect("dashboard:home", shop_id=shops[0].pk)
+    return render(request, "shops/dashboard/choose_shop.html", {"shops": shops})
+
+
+def _money(value) -> str:
+    from django.conf import settings
+    from djmoney.money import Money
+
+    return str(Money(value, settings.DEFAULT_CURRENCY))
+
+
+@login_required
+@require_GET
+def dashboard_home(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    today = timezone.localdate()
+    month = order_selectors.sales_by_day(
+        shop=shop, first_day=today - datetime.timedelta(days=29), last_day=today
+    )
+
+    def label(day):
+        return formats.date_format(day, "D j M")
+
+    orders = order_selectors.order_counts_today(shop=shop)
+    statuses = dict(Order.Status.choices)
+    return render(
+        request,
+        "shops/dashboard/home.html",
+        {
+            "shop": shop,
+            "role": selectors.member_role(user=request.user, shop=shop),
+            "orders": orders,
+            "today_counts": [(statuses[s], n) for s, n in orders["today"].items()],
+            "low_stock": selectors.products_low_on_stock(shop=shop),
+            "tasks": selectors.catalogue_tasks(shop=shop),
+            "week_chart": bar_chart([(label(d), v) for d, v in month[-7:]], display=_money),
+            "month_chart": bar_chart([(label(d), v) for d, v in month], display=_money),
+        },
+    )
+
+
+@login_required
+@require_GET
+def product_list(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    filterset = DashboardProductFilter(
+        request.GET or None, queryset=selectors.products_for_dashboard(shop=shop)
+    )
+    products = filterset.qs if filterset.is_bound and filterset.is_valid() else filterset.queryset
+    page = Paginator(products, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "shops/dashboard/product_list.html",
+        {
+            "shop": shop,
+            "page": page,
+            "filter": filterset,
+            "querystring": query.urlencode(),
+            "bulk_form": BulkProductForm(),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_edit(request, shop_id, product_id=None):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    product = selectors.product_for_member(shop=shop, product_id=product_id) if product_id else None
+    form = ProductForm(request.POST or None, instance=product, shop=shop)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if product is None:
+                product = services.product_create(
+                    shop=shop, labels=form.cleaned_data["labels"], **form.product_fields()
+                )
+                messages.success(request, _("%(title)s is created.") % {"title": product.title})
+            else:
+                services.product_update(
+                    product=product, labels=form.cleaned_data["labels"], **form.product_fields()
+                )
+                messages.success(request, _("%(title)s is saved.") % {"title": product.title})
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            return redirect("dashboard:product", shop_id=shop.pk, product_id=product.pk)
+    return render(
+        request,
+        "shops/dashboard/product_form.html",
+        {"shop": shop, "product": product, "form": form},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_POST
+def product_duplicate(request, shop_id, product_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    product = selectors.product_for_member(shop=shop, product_id=product_id)
+    copy = services.product_duplicate(product=product)
+    messages.success(request, _("A copy is made; it stays inactive until you switch it on."))
+    return redirect("dashboard:product", shop_id=shop.pk, product_id=copy.pk)
+
+
+@login_required
+@require_POST
+def product_bulk(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    ids = [int(pk) for pk in request.POST.getlist("products") if pk.isdigit()]
+    # Ids of other shops' products are dropped here; the service filters by shop again.
+    own_ids = list(shop.products.filter(pk__in=ids).values_list("pk", flat=True))
+    data = request.POST.copy()
+    data.setlist("products", [str(pk) for pk in own_ids])
+    form = BulkProductForm(data, product_ids=own_ids)
+    if not own_ids:
+        messages.error(request, _("Tick the products to change first."))
+    elif not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+    else:
+        result = services.product_bulk_update(
+            shop=shop,
+            product_ids=form.cleaned_data["products"],
+            action=form.cleaned_data["action"],
+            value=form.cleaned_data.get("value"),
+            category=form.cleaned_data.get("category"),
+        )
+        messages.success(request, _("%(count)s products changed.") % {"count": result.changed})
+    listing = reverse("dashboard:products", kwargs={"shop_id": shop.pk})
+    back = request.POST.get("back", "")
+    return redirect(f"{listing}?{back}" if back else listing)
+
+
+@login_required
+@require_POST
+def product_photo_order(request, shop_id, product_id, photo_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    product = selectors.product_for_member(shop=shop, product_id=product_id)
+    photo = product.photos.filter(pk=photo_id).first()
+    if photo is not None:
+        move = request.POST.get("move")
+        if move == "delete":
+            services.product_photo_delete(photo=photo)
+        else:
+            services.product_photo_move(
+                photo=photo, to_front=move == "main", step={"up": -1, "down": 1}.get(move, 0)
+            )
+    return redirect("dashboard:product", shop_id=shop.pk, product_id=product.pk)
