@@ -11,6 +11,13 @@ urlpatterns = [
     path("<int:shop_id>/products/new/", dashboard.product_edit, name="product_new"),
     path("<int:shop_id>/products/bulk/", dashboard.product_bulk, name="products_bulk"),
     path("<int:shop_id>/products/<int:product_id>/", dashboard.product_edit, name="product"),
+    path("<int:shop_id>/import/", dashboard.product_import, name="import_start"),
+    path("<int:shop_id>/import/<int:import_id>/", dashboard.product_import_detail, name="import"),
+    path(
+        "<int:shop_id>/export.<str:file_format>",
+        dashboard.product_export,
+        name="export",
+    ),
     path(
         "<int:shop_id>/products/<int:product_id>/duplicate/",
         dashboard.product_duplicate,

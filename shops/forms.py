@@ -117,3 +117,20 @@ class BulkProductForm(forms.Form):
         if action == BulkAction.SET_CATEGORY and not data.get("category"):
             self.add_error("category", _("Choose a category."))
         return data
+
+
+class ProductImportForm(forms.Form):
+    file = forms.FileField(
+        label=_("Product file"),
+        help_text=_(
+            "CSV (UTF-8, comma or semicolon) or .xlsx with a header row. Rows are matched to "
+            "your products by SKU. Download your products first to get the columns."
+        ),
+        widget=forms.ClearableFileInput(attrs={"accept": ".csv,.xlsx,text/csv"}),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > 20 * 1024 * 1024:
+            raise forms.ValidationError(_("At most 20 MB per file."))
+        return upload

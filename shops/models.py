@@ -332,3 +332,38 @@ class UnmetSearch(models.Model):
 
     def __str__(self):
         return self.term
+
+
+class ProductImport(TimeStamped):
+    """An uploaded product file: checked and previewed first, applied as a whole or not at
+    all, matched to products by SKU."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("Checked, waiting to be applied")
+        REFUSED = "refused", _("Has errors")
+        APPLYING = "applying", _("Being applied")
+        APPLIED = "applied", _("Applied")
+        FAILED = "failed", _("Failed, nothing changed")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="imports")
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    file = models.FileField(upload_to="imports/%Y/%m/")
+    filename = models.CharField(max_length=255)
+    status = models.CharField(max_length=12, choices=Status.choices)
+    row_count = models.PositiveIntegerField(default=0)
+    to_create = models.PositiveIntegerField(default=0)
+    to_update = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    errors = models.JSONField(default=list, blank=True)
+    message = models.CharField(max_length=500, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("product import")
+        verbose_name_plural = _("product imports")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.filename} ({self.get_status_display()})"

@@ -324,3 +324,16 @@ def product_for_member(*, shop: Shop, product_id: int) -> Product:
     if product is None:
         raise Http404("No such product")
     return product
+
+
+def import_for_shop(*, shop: Shop, import_id: int):
+    from .models import ProductImport
+
+    product_import = ProductImport.objects.filter(shop=shop, pk=import_id).first()
+    if product_import is None:
+        raise Http404("No such import")
+    return product_import
+
+
+def products_for_export(*, shop: Shop) -> QuerySet[Product]:
+    return shop.products.select_related("category").prefetch_related("labels").order_by("sku")

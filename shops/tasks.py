@@ -16,3 +16,10 @@ def make_missing_thumbnails_task() -> int:
     for photo_id in photo_ids:
         make_product_photo_thumbnail_task.delay(photo_id)
     return len(photo_ids)
+
+
+@shared_task(acks_late=True)
+def apply_product_import_task(import_id: int) -> None:
+    # Re-delivered after a crash, the import is either applied (left alone) or rolled back
+    # and still "applying" (applied again from scratch in one transaction).
+    services.product_import_apply(import_id=import_id)

@@ -7,6 +7,12 @@ from .catalogue import (
     product_duplicate,
     product_update,
 )
+from .importing import (
+    import_progress,
+    product_import_apply,
+    product_import_preview,
+    product_import_start,
+)
 from .photos import (
     product_photo_add,
     product_photo_delete,
@@ -18,6 +24,10 @@ from .photos import (
 
 __all__ = [
     "BulkAction",
+    "import_progress",
+    "product_import_apply",
+    "product_import_preview",
+    "product_import_start",
     "product_bulk_update",
     "product_create",
     "product_duplicate",

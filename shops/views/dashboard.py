@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
@@ -17,9 +18,9 @@ from marketplace.charts import bar_chart
 from orders import selectors as order_selectors
 from orders.models import Order
 
-from .. import selectors, services
+from .. import catalogue_files, selectors, services
 from ..dashboard_filters import DashboardProductFilter
-from ..forms import BulkProductForm, ProductForm
+from ..forms import BulkProductForm, ProductForm, ProductImportForm
 
 
 @login_required
@@ -179,3 +180,63 @@ def product_photo_order(request, shop_id, product_id, photo_id):
                 photo=photo, to_front=move == "main", step={"up": -1, "down": 1}.get(move, 0)
             )
     return redirect("dashboard:product", shop_id=shop.pk, product_id=product.pk)
+
+
+# Import and export ---------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_import(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    form = ProductImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        product_import = services.product_import_preview(
+            shop=shop, user=request.user, upload=form.cleaned_data["file"]
+        )
+        return redirect("dashboard:import", shop_id=shop.pk, import_id=product_import.pk)
+    return render(
+        request,
+        "shops/dashboard/import.html",
+        {"shop": shop, "form": form, "imports": shop.imports.all()[:10]},
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def product_import_detail(request, shop_id, import_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    product_import = selectors.import_for_shop(shop=shop, import_id=import_id)
+    if request.method == "POST":
+        product_import = services.product_import_start(product_import=product_import)
+        return redirect("dashboard:import", shop_id=shop.pk, import_id=product_import.pk)
+    context = {
+        "shop": shop,
+        "product_import": product_import,
+        "progress": services.import_progress(product_import=product_import),
+        "errors": product_import.errors[:500],
+    }
+    if request.htmx:
+        return render(request, "shops/dashboard/import_detail.html#status", context)
+    return render(request, "shops/dashboard/import_detail.html", context)
+
+
+@login_required
+@require_GET
+def product_export(request, shop_id, file_format):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    if file_format not in ("csv", "xlsx"):
+        raise Http404("No such format")
+    rows = catalogue_files.export_rows(selectors.products_for_export(shop=shop))
+    stamp = timezone.localdate().isoformat()
+    if file_format == "xlsx":
+        content = catalogue_files.write_xlsx(rows)
+        kind = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    else:
+        content, kind = catalogue_files.write_csv(rows), "text/csv; charset=utf-8"
+    response = HttpResponse(content, content_type=kind)
+    response["Content-Disposition"] = (
+        f'attachment; filename="{shop.slug}-products-{stamp}.{file_format}"'
+    )
+    return response
