@@ -21,6 +21,7 @@ urlpatterns = [
     path("search/", shop_views.search, name="search"),
     path("shops/", include("shops.urls")),
     path("dashboard/", include("shops.dashboard_urls")),
+    path("api/v1/", include("shops.api_urls")),
     path("", include("orders.urls")),
     path("couriers/", include("logistics.urls")),
     path("cooperative/", include("governance.urls")),

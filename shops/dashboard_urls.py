@@ -11,6 +11,12 @@ urlpatterns = [
     path("<int:shop_id>/products/new/", dashboard.product_edit, name="product_new"),
     path("<int:shop_id>/products/bulk/", dashboard.product_bulk, name="products_bulk"),
     path("<int:shop_id>/products/<int:product_id>/", dashboard.product_edit, name="product"),
+    path("<int:shop_id>/api-tokens/", dashboard.api_tokens, name="api_tokens"),
+    path(
+        "<int:shop_id>/api-tokens/<int:token_id>/revoke/",
+        dashboard.api_token_revoke,
+        name="api_token_revoke",
+    ),
     path("<int:shop_id>/import/", dashboard.product_import, name="import_start"),
     path("<int:shop_id>/import/<int:import_id>/", dashboard.product_import_detail, name="import"),
     path(

@@ -367,3 +367,30 @@ class ProductImport(TimeStamped):
 
     def __str__(self):
         return f"{self.filename} ({self.get_status_display()})"
+
+
+class ApiToken(TimeStamped):
+    """A till's or inventory system's key to one shop's inventory API. Only a hash is
+    stored; the token is shown once, when it is made."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("name"), max_length=80, help_text=_("e.g. “Till at the counter”"))
+    prefix = models.CharField(max_length=12, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -8,6 +8,7 @@ from .catalogue import (
     product_update,
 )
 from .importing import (
+    catalogue_upsert,
     import_progress,
     product_import_apply,
     product_import_preview,
@@ -21,9 +22,14 @@ from .photos import (
     product_photos_missing_thumbnail,
     unmet_search_record,
 )
+from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
     "BulkAction",
+    "catalogue_upsert",
+    "api_token_authenticate",
+    "api_token_create",
+    "api_token_revoke",
     "import_progress",
     "product_import_apply",
     "product_import_preview",

@@ -132,19 +132,36 @@ def _finish(product_import, status, message):
 
 
 def _apply(product_import: ProductImport) -> None:
-    shop = product_import.shop
     parsed = _read(product_import)
     if parsed.errors:
         raise files.FileRefused(_("The file no longer checks cleanly; upload it again."))
+
+    def tick(done):
+        cache.set(progress_key(product_import.pk), done, 3600)
+
+    catalogue_upsert(shop=product_import.shop, parsed=parsed, tick=tick)
+
+
+@dataclass
+class UpsertResult:
+    created: list
+    updated: list
+    unchanged: int
+
+
+def catalogue_upsert(*, shop: Shop, parsed: files.ParsedFile, tick=None) -> UpsertResult:
+    """Create or update `shop`'s products from checked rows, matched by SKU. Must run inside
+    the caller's transaction: the products it changes are row-locked in primary-key order."""
     plan = _plan(shop, parsed, lock=True)
     labels = dict(Label.objects.values_list("slug", "pk"))
     taken = set(shop.products.values_list("slug", flat=True))
     done = 0
 
-    def tick(count):
+    def progress(count):
         nonlocal done
         done += count
-        cache.set(progress_key(product_import.pk), done, 3600)
+        if tick is not None:
+            tick(done)
 
     new_products = []
     for row in plan.create:
@@ -155,6 +172,7 @@ def _apply(product_import: ProductImport) -> None:
         taken.add(slug)
         new_products.append(Product(shop=shop, sku=row.sku, slug=slug, **row.values))
     through = Product.labels.through
+    created = []
     for start in range(0, len(new_products), PROGRESS_EVERY):
         chunk = Product.objects.bulk_create(new_products[start : start + PROGRESS_EVERY])
         rows = plan.create[start : start + PROGRESS_EVERY]
@@ -163,15 +181,18 @@ def _apply(product_import: ProductImport) -> None:
             for p, row in zip(chunk, rows, strict=True)
             for s in row.labels or []
         )
-        tick(len(chunk))
+        created.extend(chunk)
+        progress(len(chunk))
     changed_fields = sorted({name for _p, row in plan.update for name in row.values})
     if "price" in changed_fields:
         changed_fields.append("price_currency")
     for start in range(0, len(plan.update), PROGRESS_EVERY):
         chunk = plan.update[start : start + PROGRESS_EVERY]
+        now = timezone.now()
         for product, row in chunk:
             for name, value in row.values.items():
                 setattr(product, name, value)
+            product.updated_at = now
         if changed_fields:
             Product.objects.bulk_update([p for p, _r in chunk], [*changed_fields, "updated_at"])
         relabel = [(p, r) for p, r in chunk if r.labels is not None]
@@ -180,5 +201,8 @@ def _apply(product_import: ProductImport) -> None:
             through.objects.bulk_create(
                 through(product_id=p.pk, label_id=labels[s]) for p, r in relabel for s in r.labels
             )
-        tick(len(chunk))
-    tick(plan.unchanged)
+        progress(len(chunk))
+    progress(plan.unchanged)
+    return UpsertResult(
+        created=created, updated=[p for p, _r in plan.update], unchanged=plan.unchanged
+    )

@@ -33,6 +33,12 @@ def dashboard_start(request):
     return render(request, "shops/dashboard/choose_shop.html", {"shops": shops})
 
 
+def render_dashboard(request, template, context, status=200):
+    """Render a dashboard page; the navigation shows owners their extra pages."""
+    context.setdefault("role", selectors.member_role(user=request.user, shop=context["shop"]))
+    return render(request, template, context, status=status)
+
+
 def _money(value) -> str:
     from django.conf import settings
     from djmoney.money import Money
@@ -54,12 +60,11 @@ def dashboard_home(request, shop_id):
 
     orders = order_selectors.order_counts_today(shop=shop)
     statuses = dict(Order.Status.choices)
-    return render(
+    return render_dashboard(
         request,
         "shops/dashboard/home.html",
         {
             "shop": shop,
-            "role": selectors.member_role(user=request.user, shop=shop),
             "orders": orders,
             "today_counts": [(statuses[s], n) for s, n in orders["today"].items()],
             "low_stock": selectors.products_low_on_stock(shop=shop),
@@ -81,7 +86,7 @@ def product_list(request, shop_id):
     page = Paginator(products, 50).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(
+    return render_dashboard(
         request,
         "shops/dashboard/product_list.html",
         {
@@ -117,7 +122,7 @@ def product_edit(request, shop_id, product_id=None):
                 form.add_error(field if field in form.fields else None, errors)
         else:
             return redirect("dashboard:product", shop_id=shop.pk, product_id=product.pk)
-    return render(
+    return render_dashboard(
         request,
         "shops/dashboard/product_form.html",
         {"shop": shop, "product": product, "form": form},
@@ -195,7 +200,7 @@ def product_import(request, shop_id):
             shop=shop, user=request.user, upload=form.cleaned_data["file"]
         )
         return redirect("dashboard:import", shop_id=shop.pk, import_id=product_import.pk)
-    return render(
+    return render_dashboard(
         request,
         "shops/dashboard/import.html",
         {"shop": shop, "form": form, "imports": shop.imports.all()[:10]},
@@ -218,8 +223,8 @@ def product_import_detail(request, shop_id, import_id):
         "errors": product_import.errors[:500],
     }
     if request.htmx:
-        return render(request, "shops/dashboard/import_detail.html#status", context)
-    return render(request, "shops/dashboard/import_detail.html", context)
+        return render_dashboard(request, "shops/dashboard/import_detail.html#status", context)
+    return render_dashboard(request, "shops/dashboard/import_detail.html", context)
 
 
 @login_required
@@ -240,3 +245,42 @@ def product_export(request, shop_id, file_format):
         f'attachment; filename="{shop.slug}-products-{stamp}.{file_format}"'
     )
     return response
+
+
+# API tokens (owners only) --------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def api_tokens(request, shop_id):
+    shop = selectors.shop_for_owner(user=request.user, shop_id=shop_id)
+    new_secret = None
+    if request.method == "POST":
+        name = request.POST.get("name", "").strip()
+        if not name:
+            messages.error(request, _("Give the token a name, such as the till it is for."))
+        else:
+            _token, new_secret = services.api_token_create(shop=shop, name=name, user=request.user)
+    return render_dashboard(
+        request,
+        "shops/dashboard/api_tokens.html",
+        {
+            "shop": shop,
+            "role": "owner",
+            "tokens": shop.api_tokens.all(),
+            "new_secret": new_secret,
+            "api_base": request.build_absolute_uri(f"/api/v1/shops/{shop.pk}/"),
+        },
+    )
+
+
+@login_required
+@require_POST
+def api_token_revoke(request, shop_id, token_id):
+    shop = selectors.shop_for_owner(user=request.user, shop_id=shop_id)
+    token = shop.api_tokens.filter(pk=token_id).first()
+    if token is None:
+        raise Http404("No such token")
+    services.api_token_revoke(token=token)
+    messages.success(request, _("The token is revoked; it no longer works."))
+    return redirect("dashboard:api_tokens", shop_id=shop.pk)
