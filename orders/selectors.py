@@ -9,7 +9,7 @@ from djmoney.money import Money
 
 from shops.models import Shop
 
-from .models import Cart, CartLine, Order, OrderEvent, Purchase
+from .models import Cart, CartLine, Order, OrderEvent, OrderLine, Purchase
 
 SESSION_PURCHASES = "purchases"
 SESSION_CART = "cart_id"
@@ -200,3 +200,37 @@ def order_counts_today(*, shop: Shop) -> dict[str, int]:
         .values_list("status", "n")
     )
     return {"today": counts, "waiting": waiting}
+
+
+def shop_report(*, shop: Shop, first_day, last_day) -> dict:
+    """Sales by product and by day, orders by status, and platform fees owed for a period
+    (by the day the order was placed)."""
+    from django.db.models import Count, Sum
+    from django.utils import timezone
+
+    tz = timezone.get_current_timezone()
+    orders = Order.objects.filter(
+        shop=shop, created_at__date__gte=first_day, created_at__date__lte=last_day
+    )
+    sold = orders.filter(status__in=SOLD_STATUSES)
+    by_product = list(
+        OrderLine.objects.filter(order__in=sold)
+        .values("sku", "title")
+        .annotate(quantity=Sum("quantity"), revenue=Sum("line_total"), orders=Count("order"))
+        .order_by("-revenue", "sku")
+    )
+    totals = sold.aggregate(
+        goods=Sum("subtotal"), fees=Sum("platform_fee"), delivery=Sum("delivery_fee")
+    )
+    return {
+        "by_product": by_product,
+        "by_day": sales_by_day(shop=shop, first_day=first_day, last_day=last_day),
+        "by_status": list(
+            orders.values("status").annotate(n=Count("pk")).order_by("status")
+        ),
+        "goods": totals["goods"] or Decimal("0"),
+        "platform_fees": totals["fees"] or Decimal("0"),
+        "delivery_fees": totals["delivery"] or Decimal("0"),
+        "order_count": sold.count(),
+        "timezone": str(tz),
+    }

@@ -11,6 +11,8 @@ urlpatterns = [
     path("<int:shop_id>/products/new/", dashboard.product_edit, name="product_new"),
     path("<int:shop_id>/products/bulk/", dashboard.product_bulk, name="products_bulk"),
     path("<int:shop_id>/products/<int:product_id>/", dashboard.product_edit, name="product"),
+    path("<int:shop_id>/demand/", dashboard.demand, name="demand"),
+    path("<int:shop_id>/reports/", dashboard.reports, name="reports"),
     path("<int:shop_id>/api-tokens/", dashboard.api_tokens, name="api_tokens"),
     path(
         "<int:shop_id>/api-tokens/<int:token_id>/revoke/",

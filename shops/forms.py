@@ -134,3 +134,18 @@ class ProductImportForm(forms.Form):
         if upload.size > 20 * 1024 * 1024:
             raise forms.ValidationError(_("At most 20 MB per file."))
         return upload
+
+
+class ReportPeriodForm(forms.Form):
+    first_day = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    last_day = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def clean(self):
+        data = super().clean()
+        first, last = data.get("first_day"), data.get("last_day")
+        if first and last:
+            if first > last:
+                self.add_error("last_day", _("The end must not be before the start."))
+            elif (last - first).days > 366:
+                self.add_error("last_day", _("At most one year at a time."))
+        return data

@@ -337,3 +337,29 @@ def import_for_shop(*, shop: Shop, import_id: int):
 
 def products_for_export(*, shop: Shop) -> QuerySet[Product]:
     return shop.products.select_related("category").prefetch_related("labels").order_by("sku")
+
+
+def demand_signals(*, weeks: int = 8, limit: int = 100) -> list[dict]:
+    """What people looked for and found nowhere, by term and week, most asked first. Counts
+    only: the records hold no identity."""
+    import datetime
+
+    from django.db.models import Count
+    from django.db.models.functions import TruncWeek
+
+    from .models import UnmetSearch
+
+    since = timezone.now() - datetime.timedelta(weeks=weeks)
+    rows = (
+        UnmetSearch.objects.filter(created_at__gte=since)
+        .annotate(week=TruncWeek("created_at"))
+        .values("term", "week")
+        .annotate(count=Count("pk"))
+        .order_by("-week", "-count", "term")
+    )
+    by_term: dict[str, dict] = {}
+    for row in rows:
+        entry = by_term.setdefault(row["term"], {"term": row["term"], "total": 0, "weeks": []})
+        entry["total"] += row["count"]
+        entry["weeks"].append((row["week"], row["count"]))
+    return sorted(by_term.values(), key=lambda e: (-e["total"], e["term"]))[:limit]

@@ -181,6 +181,12 @@ def test_every_dashboard_url_is_404_for_people_outside_the_shop(client):
         ("post", reverse("dashboard:products_bulk", args=[shop.pk])),
         ("post", reverse("dashboard:product_duplicate", args=[shop.pk, product.pk])),
         ("post", reverse("dashboard:photo_order", args=[shop.pk, product.pk, photo.pk])),
+        ("get", reverse("dashboard:demand", args=[shop.pk])),
+        ("get", reverse("dashboard:reports", args=[shop.pk])),
+        ("get", reverse("dashboard:api_tokens", args=[shop.pk])),
+        ("post", reverse("dashboard:api_tokens", args=[shop.pk])),
+        ("get", reverse("dashboard:import_start", args=[shop.pk])),
+        ("get", reverse("dashboard:export", args=[shop.pk, "csv"])),
     ]
     for method, url in urls:
         data = {
@@ -195,3 +201,42 @@ def test_every_dashboard_url_is_404_for_people_outside_the_shop(client):
     assert Product.objects.count() == 1
     client.logout()
     assert client.get(reverse("dashboard:home", args=[shop.pk])).status_code == 302
+
+
+def test_demand_signals_group_searches_by_term_and_week_without_names(client, owner_and_shop):
+    from shops.models import UnmetSearch
+
+    _owner, shop = owner_and_shop
+    for term in ["oat milk", "oat milk", "oat milk", "inner tube"]:
+        UnmetSearch.objects.create(term=term, area="10117")
+    response = client.get(reverse("dashboard:demand", args=[shop.pk]))
+    signals = response.context["signals"]
+    assert [(s["term"], s["total"]) for s in signals] == [("oat milk", 3), ("inner tube", 1)]
+    body = response.content.decode()
+    new = reverse("dashboard:product_new", args=[shop.pk])
+    assert f"{new}?title=oat%20milk" in body
+    prefilled = client.get(f"{new}?title=oat%20milk")
+    assert prefilled.context["form"].initial["title"] == "oat milk"
+
+
+def test_reports_sum_sales_by_product_and_day_with_fees_and_csv(client, owner_and_shop, settings):
+    settings.PLATFORM_FEE_PERCENT = "10.00"
+    _owner, shop = owner_and_shop
+    bread = ProductFactory(shop=shop, sku="RYE", title="Rye", price=Money("3.00", "EUR"))
+    for quantity in ("1", "2"):
+        cart = cart_with([(bread, quantity)])
+        order_services.checkout_place(cart=cart, customer=cart.user, request=pickup_request([shop]))
+    rejected_cart = cart_with([(bread, "5")])
+    purchase = order_services.checkout_place(
+        cart=rejected_cart, customer=rejected_cart.user, request=pickup_request([shop])
+    )
+    order_services.order_transition(order=purchase.orders.get(), to_status="rejected")
+    url = reverse("dashboard:reports", args=[shop.pk])
+    report = client.get(url).context["report"]
+    assert report["order_count"] == 2 and report["goods"] == Decimal("9.00")
+    assert report["platform_fees"] == Decimal("0.90")
+    assert [(r["sku"], r["quantity"]) for r in report["by_product"]] == [("RYE", Decimal("3"))]
+    csv_text = client.get(url, {"download": "products"}).content.decode("utf-8-sig")
+    assert csv_text.splitlines()[1] == "RYE,Rye,3,2,9.00"
+    bad = client.get(url, {"first_day": "2026-05-01", "last_day": "2026-01-01"})
+    assert bad.status_code == 400 and "must not be before" in bad.content.decode()

@@ -20,7 +20,7 @@ from orders.models import Order
 
 from .. import catalogue_files, selectors, services
 from ..dashboard_filters import DashboardProductFilter
-from ..forms import BulkProductForm, ProductForm, ProductImportForm
+from ..forms import BulkProductForm, ProductForm, ProductImportForm, ReportPeriodForm
 
 
 @login_required
@@ -104,7 +104,8 @@ def product_list(request, shop_id):
 def product_edit(request, shop_id, product_id=None):
     shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
     product = selectors.product_for_member(shop=shop, product_id=product_id) if product_id else None
-    form = ProductForm(request.POST or None, instance=product, shop=shop)
+    initial = {"title": request.GET.get("title", "")[:200]} if product is None else None
+    form = ProductForm(request.POST or None, instance=product, shop=shop, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             if product is None:
@@ -284,3 +285,65 @@ def api_token_revoke(request, shop_id, token_id):
     services.api_token_revoke(token=token)
     messages.success(request, _("The token is revoked; it no longer works."))
     return redirect("dashboard:api_tokens", shop_id=shop.pk)
+
+
+@login_required
+@require_GET
+def demand(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    return render_dashboard(
+        request,
+        "shops/dashboard/demand.html",
+        {"shop": shop, "signals": selectors.demand_signals()},
+    )
+
+
+@login_required
+@require_GET
+def reports(request, shop_id):
+    shop = selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    today = timezone.localdate()
+    defaults = {"first_day": str(today - datetime.timedelta(days=29)), "last_day": str(today)}
+    form = ReportPeriodForm({**defaults, **request.GET.dict()})
+    if not form.is_valid():
+        return render_dashboard(
+            request, "shops/dashboard/reports.html", {"shop": shop, "form": form}, status=400
+        )
+    first, last = form.cleaned_data["first_day"], form.cleaned_data["last_day"]
+    report = order_selectors.shop_report(shop=shop, first_day=first, last_day=last)
+    kind = request.GET.get("download")
+    if kind in ("products", "days"):
+        if kind == "products":
+            rows = [["sku", "title", "quantity", "orders", "revenue"]] + [
+                [
+                    r["sku"],
+                    r["title"],
+                    catalogue_files._plain(r["quantity"]),
+                    r["orders"],
+                    f"{r['revenue']:.2f}",
+                ]
+                for r in report["by_product"]
+            ]
+        else:
+            rows = [["day", "sales"]] + [[d.isoformat(), f"{v:.2f}"] for d, v in report["by_day"]]
+        response = HttpResponse(catalogue_files.write_csv(rows), content_type="text/csv")
+        response["Content-Disposition"] = (
+            f'attachment; filename="{shop.slug}-{kind}-{first}-{last}.csv"'
+        )
+        return response
+    statuses = dict(Order.Status.choices)
+    return render_dashboard(
+        request,
+        "shops/dashboard/reports.html",
+        {
+            "shop": shop,
+            "form": form,
+            "report": report,
+            "statuses": [(statuses[row["status"]], row["n"]) for row in report["by_status"]],
+            "chart": bar_chart(
+                [(formats.date_format(d, "D j M"), v) for d, v in report["by_day"]],
+                display=_money,
+            ),
+            "querystring": f"first_day={first}&last_day={last}",
+        },
+    )
