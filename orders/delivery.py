@@ -23,9 +23,12 @@ def pickup_slots(
     earliest = now + datetime.timedelta(minutes=shop.pickup_lead_minutes)
     length = datetime.timedelta(minutes=shop.pickup_slot_minutes)
     intervals = list(shop.opening_hours.all())
+    closures = list(shop.closures.all())
     slots = []
     for day_offset in range(SLOT_DAYS):
         day = (now + datetime.timedelta(days=day_offset)).date()
+        if any(closure.covers(day) for closure in closures):
+            continue
         for interval in sorted(
             (i for i in intervals if i.weekday == day.weekday()), key=lambda i: i.opens
         ):

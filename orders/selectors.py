@@ -50,7 +50,9 @@ def cart_contents(*, cart: Cart | None) -> CartView:
     lines = list(
         CartLine.objects.filter(cart=cart)
         .select_related("product__shop", "product__category")
-        .prefetch_related("product__photos", "product__shop__opening_hours")
+        .prefetch_related(
+            "product__photos", "product__shop__opening_hours", "product__shop__closures"
+        )
         .order_by("product__shop__name", "added_at", "pk")
     )
     groups: dict[int, CartGroup] = {}

@@ -12,6 +12,9 @@ urlpatterns = [
     path("<int:shop_id>/products/bulk/", dashboard.product_bulk, name="products_bulk"),
     path("<int:shop_id>/products/<int:product_id>/", dashboard.product_edit, name="product"),
     path("<int:shop_id>/demand/", dashboard.demand, name="demand"),
+    path("<int:shop_id>/settings/", dashboard.shop_settings, name="settings"),
+    path("<int:shop_id>/team/", dashboard.team, name="team"),
+    path("invitations/<str:token>/", dashboard.invitation, name="invitation"),
     path("<int:shop_id>/reports/", dashboard.reports, name="reports"),
     path("<int:shop_id>/api-tokens/", dashboard.api_tokens, name="api_tokens"),
     path(

@@ -3,7 +3,7 @@ from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
-from .models import Category, Product
+from .models import Category, OpeningHours, Product, Shop, ShopClosure, ShopMembership
 from .services.catalogue import BulkAction
 
 
@@ -149,3 +149,75 @@ class ReportPeriodForm(forms.Form):
             elif (last - first).days > 366:
                 self.add_error("last_day", _("At most one year at a time."))
         return data
+
+
+class ShopSettingsForm(forms.ModelForm):
+    class Meta:
+        model = Shop
+        fields = [
+            "name",
+            "description",
+            "street",
+            "postcode",
+            "city",
+            "latitude",
+            "longitude",
+            "phone",
+            "email",
+            "website",
+            "logo",
+            "labels",
+            "pickup_lead_minutes",
+            "pickup_slot_minutes",
+            "offers_delivery",
+            "delivery_radius_km",
+        ]
+        widgets = {
+            "labels": forms.CheckboxSelectMultiple,
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "latitude": forms.HiddenInput,
+            "longitude": forms.HiddenInput,
+        }
+
+    def clean_logo(self):
+        logo = self.cleaned_data.get("logo")
+        if logo and hasattr(logo, "content_type"):
+            from .exceptions import InvalidPhoto
+            from .photos import clean_photo
+
+            try:
+                content, _w, _h = clean_photo(logo)
+            except InvalidPhoto as error:
+                raise forms.ValidationError(error.message) from None
+            content.name = f"logo-{content.name}"
+            return content
+        return logo
+
+
+OpeningHoursFormSet = forms.inlineformset_factory(
+    Shop,
+    OpeningHours,
+    fields=["weekday", "opens", "closes"],
+    extra=2,
+    can_delete=True,
+    widgets={
+        "opens": forms.TimeInput(attrs={"type": "time"}),
+        "closes": forms.TimeInput(attrs={"type": "time"}),
+    },
+)
+ClosureFormSet = forms.inlineformset_factory(
+    Shop,
+    ShopClosure,
+    fields=["first_day", "last_day", "note"],
+    extra=1,
+    can_delete=True,
+    widgets={
+        "first_day": forms.DateInput(attrs={"type": "date"}),
+        "last_day": forms.DateInput(attrs={"type": "date"}),
+    },
+)
+
+
+class InvitationForm(forms.Form):
+    email = forms.EmailField(label=_("Email of the person to invite"))
+    role = forms.ChoiceField(label=_("Role"), choices=ShopMembership.Role.choices)

@@ -394,3 +394,54 @@ class ApiToken(TimeStamped):
     @property
     def is_active(self) -> bool:
         return self.revoked_at is None
+
+
+class ShopClosure(models.Model):
+    """Days a shop is closed despite its weekly hours: holidays, stocktaking."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="closures")
+    first_day = models.DateField(_("closed from"))
+    last_day = models.DateField(_("closed until"))
+    note = models.CharField(_("note for customers"), max_length=120, blank=True)
+
+    class Meta:
+        verbose_name = _("closure")
+        verbose_name_plural = _("closures")
+        ordering = ["first_day"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(first_day__lte=models.F("last_day")), name="closure_in_order"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.shop}: {self.first_day}–{self.last_day}"
+
+    def covers(self, day: datetime.date) -> bool:
+        return self.first_day <= day <= self.last_day
+
+
+class TeamInvitation(TimeStamped):
+    """An owner's invitation to join the shop's team, accepted through an emailed link."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"))
+    role = models.CharField(
+        _("role"),
+        max_length=10,
+        choices=ShopMembership.Role.choices,
+        default=ShopMembership.Role.STAFF,
+    )
+    token = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("team invitation")
+        verbose_name_plural = _("team invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self):
+        return f"{self.email} → {self.shop}"

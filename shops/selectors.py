@@ -26,7 +26,7 @@ def shops_active() -> QuerySet[Shop]:
 
 
 def shop_list() -> QuerySet[Shop]:
-    return shops_active().prefetch_related("labels", "opening_hours").order_by("name")
+    return shops_active().prefetch_related("labels", "opening_hours", "closures").order_by("name")
 
 
 def categories_top() -> QuerySet:
@@ -38,7 +38,7 @@ def categories_top() -> QuerySet:
 def shop_get_public(*, slug: str) -> Shop:
     """An active shop by slug; unknown, applying and suspended shops are all a 404."""
     try:
-        return shops_active().prefetch_related("labels", "opening_hours").get(slug=slug)
+        return shops_active().prefetch_related("labels", "opening_hours", "closures").get(slug=slug)
     except Shop.DoesNotExist:
         raise Http404("No such shop") from None
 
@@ -77,7 +77,7 @@ def product_get_public(*, shop_slug: str, slug: str) -> Product:
         Product.objects.filter(
             shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
         )
-    ).prefetch_related("labels", "shop__opening_hours")
+    ).prefetch_related("labels", "shop__opening_hours", "shop__closures")
     try:
         return queryset.get(slug=slug)
     except Product.DoesNotExist:
@@ -99,11 +99,19 @@ def shop_opening_state(*, shop: Shop, moment: datetime.datetime | None = None) -
     """Open now, and until when; or when it opens next. Uses prefetched opening hours."""
     moment = timezone.localtime(moment or timezone.now())
     intervals: list[OpeningHours] = list(shop.opening_hours.all())
-    for interval in intervals:
-        if interval.covers(moment):
-            return OpeningState(is_open=True, closes_at=interval.closes)
-    for days_ahead in range(8):
+    closures = list(shop.closures.all())
+
+    def closed_on(day) -> bool:
+        return any(closure.covers(day) for closure in closures)
+
+    if not closed_on(moment.date()):
+        for interval in intervals:
+            if interval.covers(moment):
+                return OpeningState(is_open=True, closes_at=interval.closes)
+    for days_ahead in range(31):
         day = (moment + datetime.timedelta(days=days_ahead)).date()
+        if closed_on(day):
+            continue
         todays = sorted((i for i in intervals if i.weekday == day.weekday()), key=lambda i: i.opens)
         for interval in todays:
             start = timezone.make_aware(datetime.datetime.combine(day, interval.opens))

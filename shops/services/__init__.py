@@ -22,10 +22,15 @@ from .photos import (
     product_photos_missing_thumbnail,
     unmet_search_record,
 )
+from .team import TeamError, team_invitation_accept, team_invite, team_member_change
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
     "BulkAction",
+    "TeamError",
+    "team_invitation_accept",
+    "team_invite",
+    "team_member_change",
     "catalogue_upsert",
     "api_token_authenticate",
     "api_token_create",

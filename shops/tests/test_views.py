@@ -108,7 +108,7 @@ def test_shop_page_queries_do_not_grow_with_products(client, django_assert_num_q
     OpeningHoursFactory(shop=shop)
     for n in range(count):
         ProductFactory(shop=shop, title=f"Loaf {n}")
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(shop.get_absolute_url())
     assert len(response.context["page"].object_list) == count
 

@@ -7,6 +7,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +21,17 @@ from orders.models import Order
 
 from .. import catalogue_files, selectors, services
 from ..dashboard_filters import DashboardProductFilter
-from ..forms import BulkProductForm, ProductForm, ProductImportForm, ReportPeriodForm
+from ..forms import (
+    BulkProductForm,
+    ClosureFormSet,
+    InvitationForm,
+    OpeningHoursFormSet,
+    ProductForm,
+    ProductImportForm,
+    ReportPeriodForm,
+    ShopSettingsForm,
+)
+from ..models import ShopMembership
 
 
 @login_required
@@ -347,3 +358,91 @@ def reports(request, shop_id):
             "querystring": f"first_day={first}&last_day={last}",
         },
     )
+
+
+# Settings and team (owners) ------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def shop_settings(request, shop_id):
+    shop = selectors.shop_for_owner(user=request.user, shop_id=shop_id)
+    data = request.POST or None
+    form = ShopSettingsForm(data, request.FILES or None, instance=shop)
+    hours = OpeningHoursFormSet(data, instance=shop, prefix="hours")
+    closures = ClosureFormSet(data, instance=shop, prefix="closures")
+    if request.method == "POST":
+        if form.is_valid() and hours.is_valid() and closures.is_valid():
+            with transaction.atomic():
+                form.save()
+                hours.save()
+                closures.save()
+            messages.success(request, _("Your shop's settings are saved."))
+            return redirect("dashboard:settings", shop_id=shop.pk)
+    return render_dashboard(
+        request,
+        "shops/dashboard/settings.html",
+        {"shop": shop, "form": form, "hours": hours, "closures": closures},
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def team(request, shop_id):
+    shop = selectors.shop_for_owner(user=request.user, shop_id=shop_id)
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "invite" and form.is_valid():
+                services.team_invite(
+                    shop=shop,
+                    email=form.cleaned_data["email"],
+                    role=form.cleaned_data["role"],
+                    invited_by=request.user,
+                    accept_url=lambda token: request.build_absolute_uri(
+                        reverse("dashboard:invitation", kwargs={"token": token})
+                    ),
+                )
+                messages.success(request, _("The invitation is on its way."))
+                return redirect("dashboard:team", shop_id=shop.pk)
+            if action in ("role", "remove"):
+                services.team_member_change(
+                    shop=shop,
+                    membership_id=int(request.POST.get("member", "0") or 0),
+                    role=request.POST.get("role"),
+                    remove=action == "remove",
+                )
+                messages.success(request, _("The team is updated."))
+                return redirect("dashboard:team", shop_id=shop.pk)
+        except services.TeamError as error:
+            messages.error(request, error.message)
+    return render_dashboard(
+        request,
+        "shops/dashboard/team.html",
+        {
+            "shop": shop,
+            "form": form,
+            "members": shop.memberships.select_related("user").order_by("role", "user__email"),
+            "invitations": shop.invitations.filter(accepted_at=None)[:20],
+            "roles": ShopMembership.Role.choices,
+        },
+        status=400 if form.errors else 200,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    if request.method == "POST":
+        try:
+            membership = services.team_invitation_accept(token=token, user=request.user)
+        except services.TeamError as error:
+            messages.error(request, error.message)
+            return redirect("dashboard:start")
+        messages.success(
+            request, _("Welcome to the team of %(shop)s.") % {"shop": membership.shop.name}
+        )
+        return redirect("dashboard:home", shop_id=membership.shop_id)
+    return render(request, "shops/dashboard/invitation.html", {"token": token})
