@@ -194,6 +194,23 @@ def measure_selector(args) -> dict:
 BENCH_REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/15")
 
 
+def measure_catalogue(args) -> dict:
+    """Import of a 10,000-row file and the API's 1,000-product batch, bench/catalogue.py."""
+    rows = "2000" if args.quick else "10000"
+    output = subprocess.run(
+        [sys.executable, str(BENCH / "catalogue.py"), "--rows", rows, "--batch", "1000"],
+        cwd=ROOT,
+        env={
+            **dev_env(args.database_url),
+            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+        },
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
 def measure_checkouts(args) -> dict:
     """Checkouts per second from bench/checkouts.py (many buyers, many products)."""
     output = subprocess.run(
@@ -364,6 +381,8 @@ def main() -> None:
     http = measure_http(args, selector)
     log(f"Timing checkouts ({args.buyers} buyers, {args.threads} at once)…")
     checkout = measure_checkouts(args)
+    log("Timing catalogue import and API batches…")
+    catalogue = measure_catalogue(args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -382,6 +401,7 @@ def main() -> None:
         "search": selector,
         "http": http,
         "checkout": checkout,
+        "catalogue": catalogue,
     }
     print_summary(report)
     log(
@@ -389,6 +409,12 @@ def main() -> None:
         f"({checkout['checkouts']} baskets, {checkout['orders']} orders, "
         f"{checkout['threads']} threads, p50 {checkout['latency_ms']['p50_ms']} ms, "
         f"p95 {checkout['latency_ms']['p95_ms']} ms, {checkout['failure_count']} refused)"
+    )
+    log(
+        f"Import: {catalogue['import_rows']} rows checked in {catalogue['import_preview_s']} s, "
+        f"applied in {catalogue['import_apply_s']} s ({catalogue['import_rows_per_s']} rows/s). "
+        f"API batch of {catalogue['api_batch']}: create {catalogue['api_create_s']} s, update "
+        f"{catalogue['api_update_s']} s, unchanged {catalogue['api_unchanged_s']} s."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]
