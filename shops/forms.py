@@ -152,6 +152,8 @@ class ReportPeriodForm(forms.Form):
 
 
 class ShopSettingsForm(forms.ModelForm):
+    website = forms.URLField(label=_("website"), required=False, assume_scheme="https")
+
     class Meta:
         model = Shop
         fields = [

@@ -127,7 +127,6 @@ DATABASES = {
     )
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-FORMS_URLFIELD_ASSUME_HTTPS = True
 AUTH_USER_MODEL = "marketplace.User"
 
 AUTH_PASSWORD_VALIDATORS = [
