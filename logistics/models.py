@@ -28,6 +28,21 @@ class Collective(TimeStamped):
         default=Decimal("3.00"),
         default_currency=settings.DEFAULT_CURRENCY,
     )
+    # What couriers earn: a base per job plus a rate per kilometre ridden.
+    courier_pay_base = MoneyField(
+        _("courier pay per job"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("2.50"),
+        default_currency=settings.DEFAULT_CURRENCY,
+    )
+    courier_pay_per_km = MoneyField(
+        _("courier pay per km"),
+        max_digits=8,
+        decimal_places=2,
+        default=Decimal("0.70"),
+        default_currency=settings.DEFAULT_CURRENCY,
+    )
     delivery_fee_per_km = MoneyField(
         _("delivery fee per km"),
         max_digits=8,
@@ -89,3 +104,103 @@ class Courier(TimeStamped):
 
     def __str__(self):
         return f"{self.user} ({self.collective})"
+
+
+class DeliveryJob(TimeStamped):
+    """One ride: collect from one or more shops of a purchase, deliver to one address."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLAIMED = "claimed", _("Claimed")
+        PICKED_UP = "picked_up", _("Picked up")
+        DELIVERED = "delivered", _("Delivered")
+        RETURNED = "returned", _("Returned to shop")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    collective = models.ForeignKey(Collective, on_delete=models.PROTECT, related_name="jobs")
+    purchase = models.ForeignKey("orders.Purchase", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(
+        _("status"), max_length=12, choices=Status.choices, default=Status.OPEN
+    )
+    courier = models.ForeignKey(
+        Courier, on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+    )
+    # Drop-off. Before a courier claims the job only the street (no number) is shown.
+    drop_street = models.CharField(max_length=160)
+    drop_postcode = models.CharField(max_length=12)
+    drop_city = models.CharField(max_length=80)
+    drop_latitude = models.FloatField()
+    drop_longitude = models.FloatField()
+    recipient_name = models.CharField(max_length=120, blank=True)
+    recipient_phone = models.CharField(max_length=40, blank=True)
+    drop_after = models.DateTimeField(_("deliver after"))
+    drop_before = models.DateTimeField(_("deliver before"))
+    delivery_code = models.CharField(_("delivery code"), max_length=8)
+    weight_kg = models.DecimalField(max_digits=7, decimal_places=2, default=0)
+    volume_litres = models.DecimalField(max_digits=7, decimal_places=1, default=0)
+    distance_km = models.DecimalField(max_digits=6, decimal_places=2, default=0)
+    fee = MoneyField(max_digits=8, decimal_places=2, default_currency=settings.DEFAULT_CURRENCY)
+    courier_pay = MoneyField(
+        max_digits=8, decimal_places=2, default_currency=settings.DEFAULT_CURRENCY
+    )
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    proof_photo = models.ImageField(upload_to="deliveries/%Y/%m/", blank=True)
+    proof_note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delivery job")
+        verbose_name_plural = _("delivery jobs")
+        ordering = ["drop_before", "pk"]
+        indexes = [
+            models.Index(fields=["collective", "status", "drop_before"]),
+            models.Index(fields=["courier", "status"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open", courier__isnull=True) | ~models.Q(status="open"),
+                name="open_jobs_have_no_courier",
+            ),
+        ]
+
+    def __str__(self):
+        return f"J{self.pk} → {self.drop_street}"
+
+    @property
+    def drop_area(self) -> str:
+        """What couriers see before claiming: the street without the house number."""
+        words = self.drop_street.split()
+        while words and any(ch.isdigit() for ch in words[-1]):
+            words.pop()
+        return f"{' '.join(words)}, {self.drop_postcode}"
+
+
+class JobPickup(models.Model):
+    """One shop's order collected on a job."""
+
+    job = models.ForeignKey(DeliveryJob, on_delete=models.CASCADE, related_name="pickups")
+    order = models.OneToOneField("orders.Order", on_delete=models.PROTECT, related_name="pickup")
+    shop = models.ForeignKey("shops.Shop", on_delete=models.PROTECT, related_name="+")
+    picked_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.shop} for {self.job}"
+
+
+class JobEvent(models.Model):
+    job = models.ForeignKey(DeliveryJob, on_delete=models.CASCADE, related_name="events")
+    courier = models.ForeignKey(Courier, on_delete=models.SET_NULL, null=True, blank=True)
+    to_status = models.CharField(max_length=12)
+    note = models.CharField(max_length=300, blank=True)
+    happened_at = models.DateTimeField()
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["happened_at", "pk"]
+
+    def __str__(self):
+        return f"{self.job} {self.to_status}"

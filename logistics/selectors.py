@@ -30,3 +30,78 @@ def courier_for_user(*, user, courier_id: int) -> Courier:
         return Courier.objects.select_related("collective").get(pk=courier_id, user=user)
     except Courier.DoesNotExist:
         raise Http404("No such courier") from None
+
+
+def courier_of_user(*, user, collective_id: int | None = None) -> Courier | None:
+    couriers = Courier.objects.select_related("collective").filter(user=user)
+    if collective_id:
+        couriers = couriers.filter(collective_id=collective_id)
+    return couriers.order_by("pk").first()
+
+
+def open_jobs_near(*, courier: Courier, point=None, limit: int = 50) -> list:
+    """Open jobs of the courier's collective, nearest pickup first when a position is known;
+    each with the pickup→drop-off distance. Only the drop-off's area is exposed."""
+    from marketplace.geo import Point, distance_km
+
+    from .models import DeliveryJob
+
+    jobs = list(
+        DeliveryJob.objects.filter(collective_id=courier.collective_id, status="open")
+        .prefetch_related("pickups__shop")
+        .order_by("drop_before", "pk")[:200]
+    )
+    for job in jobs:
+        shops = [p.shop for p in job.pickups.all()]
+        first = shops[0] if shops else None
+        job.first_pickup = first
+        job.away_km = (
+            distance_km(point, Point(first.latitude, first.longitude))
+            if point is not None and first is not None
+            else None
+        )
+    if point is not None:
+        jobs.sort(key=lambda j: (j.away_km is None, j.away_km or 0))
+    return jobs[:limit]
+
+
+def jobs_of_courier(*, courier: Courier):
+    from .models import DeliveryJob
+
+    return (
+        DeliveryJob.objects.filter(courier=courier, status__in=["claimed", "picked_up"])
+        .prefetch_related("pickups__shop", "pickups__order")
+        .order_by("drop_before", "pk")
+    )
+
+
+def job_for_courier(*, courier: Courier, job_id: int):
+    from .models import DeliveryJob
+
+    job = (
+        DeliveryJob.objects.filter(pk=job_id, courier=courier)
+        .prefetch_related("pickups__shop", "pickups__order", "events")
+        .first()
+    )
+    if job is None:
+        raise Http404("No such job")
+    return job
+
+
+def earnings_by_week(*, courier: Courier, weeks: int = 8) -> list[dict]:
+    import datetime
+
+    from django.db.models import Count, Sum
+    from django.db.models.functions import TruncWeek
+    from django.utils import timezone
+
+    from .models import DeliveryJob
+
+    since = timezone.now() - datetime.timedelta(weeks=weeks)
+    return list(
+        DeliveryJob.objects.filter(courier=courier, status="delivered", delivered_at__gte=since)
+        .annotate(week=TruncWeek("delivered_at"))
+        .values("week")
+        .annotate(jobs=Count("pk"), pay=Sum("courier_pay"), km=Sum("distance_km"))
+        .order_by("-week")
+    )

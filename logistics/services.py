@@ -1,6 +1,245 @@
-from django.db import transaction
+"""Delivery jobs: made when shops have delivery orders ready, claimed by couriers (one job,
+one courier), picked up and delivered with codes. Orders follow the job's progress."""
 
-from .models import Courier
+import datetime
+import secrets
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from djmoney.money import Money
+
+from marketplace.geo import Point, distance_km
+
+from .exceptions import JobRefused, JobTaken
+from .models import Courier, DeliveryJob, JobEvent, JobPickup
+
+S = DeliveryJob.Status
+# A job made now should reach the customer within this time, the same day.
+DELIVERY_WINDOW = datetime.timedelta(hours=3)
+ACTIVE = [S.CLAIMED, S.PICKED_UP]
+
+
+def _code() -> str:
+    return "".join(secrets.choice("0123456789") for _ in range(4))
+
+
+def _event(job, to_status, courier=None, note="", happened_at=None):
+    JobEvent.objects.create(
+        job=job,
+        courier=courier,
+        to_status=to_status,
+        note=note[:300],
+        happened_at=happened_at or timezone.now(),
+    )
+
+
+def _route_km(job: DeliveryJob) -> float:
+    shops = [p.shop for p in job.pickups.select_related("shop").order_by("pk")]
+    drop = Point(job.drop_latitude, job.drop_longitude)
+    stops = [Point(s.latitude, s.longitude) for s in shops] + [drop]
+    return sum(distance_km(a, b) for a, b in zip(stops, stops[1:], strict=False))
+
+
+def _money(value: Decimal, currency) -> Money:
+    return Money(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), currency)
+
+
+@transaction.atomic
+def delivery_job_for_order(*, order) -> DeliveryJob:
+    """Put a delivery order that became ready on a job: the open job of the same purchase
+    and address if there is one (one ride, several pickups), else a new one. Idempotent."""
+    existing = JobPickup.objects.filter(order=order).select_related("job").first()
+    if existing:
+        return existing.job
+    shop = order.shop
+    collective = shop.delivery_collective
+    if collective is None:
+        raise JobRefused(_("This shop has no couriers' collective."))
+    purchase = order.purchase
+    job = (
+        DeliveryJob.objects.select_for_update()
+        .filter(
+            purchase=purchase,
+            collective=collective,
+            status=S.OPEN,
+            drop_latitude=order.delivery_latitude,
+            drop_longitude=order.delivery_longitude,
+        )
+        .first()
+    )
+    now = timezone.now()
+    if job is None:
+        job = DeliveryJob.objects.create(
+            collective=collective,
+            purchase=purchase,
+            drop_street=order.delivery_street,
+            drop_postcode=order.delivery_postcode,
+            drop_city=order.delivery_city,
+            drop_latitude=order.delivery_latitude,
+            drop_longitude=order.delivery_longitude,
+            recipient_name=purchase.name,
+            recipient_phone=purchase.phone,
+            drop_after=now,
+            drop_before=now + DELIVERY_WINDOW,
+            delivery_code=_code(),
+            fee=Money(0, order.delivery_fee.currency),
+            courier_pay=Money(0, order.delivery_fee.currency),
+        )
+        _event(job, S.OPEN)
+    JobPickup.objects.create(job=job, order=order, shop=shop)
+    weight = order.lines.aggregate(total=Sum("quantity"))["total"] or Decimal("0")
+    job.weight_kg = (job.weight_kg or 0) + min(weight, Decimal("99999"))
+    job.fee = job.fee + order.delivery_fee
+    route = Decimal(str(round(_route_km(job), 2)))
+    job.distance_km = route
+    currency = job.fee.currency
+    job.courier_pay = _money(
+        collective.courier_pay_base.amount + collective.courier_pay_per_km.amount * route,
+        currency,
+    )
+    job.save()
+    return job
+
+
+def _load_of(courier: Courier) -> tuple[Decimal, Decimal]:
+    totals = DeliveryJob.objects.filter(courier=courier, status__in=ACTIVE).aggregate(
+        kg=Sum("weight_kg"), litres=Sum("volume_litres")
+    )
+    return totals["kg"] or Decimal("0"), totals["litres"] or Decimal("0")
+
+
+def job_claim(*, job_id: int, courier: Courier) -> DeliveryJob:
+    """Take an open job. Race-safe: one conditional UPDATE decides, so of many couriers
+    claiming at once exactly one wins and the others get JobTaken. Refuses jobs that would
+    exceed the courier's capacity or belong to another collective."""
+    with transaction.atomic():
+        locked_courier = Courier.objects.select_for_update().get(pk=courier.pk)
+        job = DeliveryJob.objects.filter(pk=job_id, collective_id=courier.collective_id).first()
+        if job is None:
+            raise JobRefused(_("No such job in your collective."))
+        if not locked_courier.on_shift:
+            raise JobRefused(_("Start your shift to take jobs."))
+        kg, litres = _load_of(locked_courier)
+        if kg + job.weight_kg > locked_courier.capacity_kg or (
+            litres + job.volume_litres > locked_courier.capacity_litres
+        ):
+            raise JobRefused(_("This job would be more than your vehicle carries."))
+        now = timezone.now()
+        won = DeliveryJob.objects.filter(pk=job_id, status=S.OPEN, courier=None).update(
+            status=S.CLAIMED, courier=locked_courier, claimed_at=now, updated_at=now
+        )
+        if not won:
+            raise JobTaken()
+        _event(job, S.CLAIMED, locked_courier)
+    job.refresh_from_db()
+    return job
+
+
+def _own_job(job_id: int, courier: Courier) -> DeliveryJob:
+    job = DeliveryJob.objects.select_for_update().filter(pk=job_id, courier=courier).first()
+    if job is None:
+        raise JobRefused(_("This is not one of your jobs."))
+    return job
+
+
+@transaction.atomic
+def job_unclaim(*, job_id: int, courier: Courier, reason: str) -> DeliveryJob:
+    job = _own_job(job_id, courier)
+    if job.status != S.CLAIMED:
+        raise JobRefused(_("Only a job not yet picked up can be given back."))
+    if not reason.strip():
+        raise JobRefused(_("Say why you give the job back."))
+    DeliveryJob.objects.filter(pk=job.pk).update(status=S.OPEN, courier=None, claimed_at=None)
+    _event(job, S.OPEN, courier, note=reason)
+    job.refresh_from_db()
+    return job
+
+
+@transaction.atomic
+def job_pick_up(*, job_id: int, courier: Courier, code: str, happened_at=None) -> DeliveryJob:
+    """The shop shows its order's pickup code; when every shop's order is collected the job
+    is on its way and so are the orders."""
+    from orders.services import order_transition
+
+    job = _own_job(job_id, courier)
+    if job.status not in (S.CLAIMED, S.PICKED_UP):
+        raise JobRefused(_("This job is not waiting for a pickup."))
+    code = code.strip().upper().replace(" ", "")
+    pickup = (
+        job.pickups.select_related("order")
+        .filter(order__pickup_code=code, picked_up_at=None)
+        .first()
+    )
+    if pickup is None:
+        raise JobRefused(_("This code does not match a pickup of this job."))
+    moment = happened_at or timezone.now()
+    pickup.picked_up_at = moment
+    pickup.save(update_fields=["picked_up_at"])
+    if pickup.order.status == pickup.order.Status.READY:
+        order_transition(
+            order=pickup.order, to_status="out_for_delivery", note=_("With the courier.")
+        )
+    if not job.pickups.filter(picked_up_at=None).exists():
+        job.status, job.picked_up_at = S.PICKED_UP, moment
+        job.save(update_fields=["status", "picked_up_at", "updated_at"])
+        _event(job, S.PICKED_UP, courier, happened_at=moment)
+    return job
+
+
+@transaction.atomic
+def job_deliver(
+    *, job_id: int, courier: Courier, code: str = "", photo=None, note: str = "", happened_at=None
+) -> DeliveryJob:
+    """Delivered with the customer's code, or with a photo and a note when nobody opens."""
+    from orders.services import order_transition
+
+    job = _own_job(job_id, courier)
+    if job.status != S.PICKED_UP:
+        raise JobRefused(_("Pick everything up before delivering."))
+    if code:
+        if code.strip() != job.delivery_code:
+            raise JobRefused(_("This is not the customer's delivery code."))
+    elif photo is None or not note.strip():
+        raise JobRefused(_("Enter the customer's code, or add a photo and a note."))
+    moment = happened_at or timezone.now()
+    if photo is not None:
+        from shops.photos import clean_photo
+
+        content, _w, _h = clean_photo(photo)
+        job.proof_photo.save(f"job-{job.pk}.{content.name.rsplit('.', 1)[-1]}", content, save=False)
+    job.status, job.delivered_at, job.proof_note = S.DELIVERED, moment, note.strip()[:300]
+    job.save(update_fields=["status", "delivered_at", "proof_note", "proof_photo", "updated_at"])
+    _event(job, S.DELIVERED, courier, note=note, happened_at=moment)
+    for pickup in job.pickups.select_related("order"):
+        if pickup.order.status == pickup.order.Status.OUT_FOR_DELIVERY:
+            order_transition(order=pickup.order, to_status="delivered")
+    return job
+
+
+@transaction.atomic
+def job_report_problem(*, job_id: int, courier: Courier, note: str) -> DeliveryJob:
+    """Could not deliver: the goods go back to the shops, which can send them again."""
+    from orders.services import order_transition
+
+    job = _own_job(job_id, courier)
+    if job.status not in ACTIVE:
+        raise JobRefused(_("This job is finished."))
+    if not note.strip():
+        raise JobRefused(_("Say what went wrong."))
+    job.status = S.RETURNED
+    job.save(update_fields=["status", "updated_at"])
+    _event(job, S.RETURNED, courier, note=note)
+    for pickup in job.pickups.select_related("order"):
+        if pickup.order.status == pickup.order.Status.OUT_FOR_DELIVERY:
+            order_transition(
+                order=pickup.order,
+                to_status="ready",
+                note=_("Back at the shop: %(note)s") % {"note": note[:200]},
+            )
+    return job
 
 
 @transaction.atomic
@@ -9,3 +248,27 @@ def courier_shift_set(*, courier: Courier, on_shift: bool) -> Courier:
     Courier.objects.filter(pk=courier.pk).update(on_shift=on_shift)
     courier.on_shift = on_shift
     return courier
+
+
+def delivery_personal_data_purge(*, older_than_days: int = 30) -> int:
+    """Finished jobs keep what earnings need (distance, pay, times), not who or where."""
+    cutoff = timezone.now() - datetime.timedelta(days=older_than_days)
+    jobs = DeliveryJob.objects.filter(
+        status__in=[S.DELIVERED, S.RETURNED, S.CANCELLED], updated_at__lt=cutoff
+    ).exclude(recipient_name="", recipient_phone="", proof_note="")
+    count = 0
+    for job in jobs.iterator():
+        if job.proof_photo:
+            job.proof_photo.delete(save=False)
+        DeliveryJob.objects.filter(pk=job.pk).update(
+            recipient_name="",
+            recipient_phone="",
+            proof_note="",
+            proof_photo="",
+            drop_street=job.drop_area.split(",")[0],
+            delivery_code="",
+            drop_latitude=round(job.drop_latitude, 2),
+            drop_longitude=round(job.drop_longitude, 2),
+        )
+        count += 1
+    return count

@@ -1,10 +1,19 @@
+"""The courier app (phone-first) and the collective's pages. Couriers act only on their own
+jobs; every fetch goes through a selector that checks it."""
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
+
+from marketplace.geo import Point
 
 from . import selectors, services
+from .exceptions import JobRefused
+from .forms import CodeForm, DeliveryForm, ReasonForm
 
 
 def courier_home(request):
@@ -35,3 +44,128 @@ def courier_shift(request, courier_id):
     else:
         messages.success(request, _("You are off shift."))
     return redirect("logistics:courier_home")
+
+
+def _courier(request):
+    courier = selectors.courier_of_user(user=request.user)
+    if courier is None:
+        raise Http404("Not a courier")
+    return courier
+
+
+def _point(request):
+    try:
+        lat, lon = float(request.GET["lat"]), float(request.GET["lon"])
+    except (KeyError, ValueError):
+        return None
+    point = Point(lat, lon)
+    return point if point.is_valid() else None
+
+
+@login_required
+@require_GET
+def open_jobs(request):
+    courier = _courier(request)
+    context = {
+        "courier": courier,
+        "jobs": selectors.open_jobs_near(courier=courier, point=_point(request)),
+        "my_jobs": selectors.jobs_of_courier(courier=courier),
+    }
+    template = "logistics/open_jobs.html#job-list" if request.htmx else "logistics/open_jobs.html"
+    return render(request, template, context)
+
+
+@login_required
+@require_POST
+def job_claim(request, job_id):
+    courier = _courier(request)
+    try:
+        services.job_claim(job_id=job_id, courier=courier)
+    except JobRefused as refused:
+        messages.error(request, refused.message)
+        return redirect("logistics:open_jobs")
+    messages.success(request, _("The job is yours."))
+    return redirect("logistics:job", job_id=job_id)
+
+
+@login_required
+@require_GET
+def job_detail(request, job_id):
+    courier = _courier(request)
+    job = selectors.job_for_courier(courier=courier, job_id=job_id)
+    return render(
+        request,
+        "logistics/job_detail.html",
+        {
+            "job": job,
+            "courier": courier,
+            "code_form": CodeForm(),
+            "delivery_form": DeliveryForm(),
+            "reason_form": ReasonForm(),
+        },
+    )
+
+
+def _when(form) -> object:
+    """The time an offline confirmation was really made (sent later by the phone)."""
+    moment = form.cleaned_data.get("happened_at") if form.is_valid() else None
+    now = timezone.now()
+    return moment if moment and moment <= now else None
+
+
+@login_required
+@require_POST
+def job_action(request, job_id, action):
+    courier = _courier(request)
+    try:
+        if action == "pickup":
+            form = CodeForm(request.POST)
+            services.job_pick_up(
+                job_id=job_id,
+                courier=courier,
+                code=request.POST.get("code", ""),
+                happened_at=_when(form),
+            )
+            messages.success(request, _("Picked up."))
+        elif action == "deliver":
+            form = DeliveryForm(request.POST, request.FILES)
+            services.job_deliver(
+                job_id=job_id,
+                courier=courier,
+                code=request.POST.get("code", ""),
+                photo=request.FILES.get("photo"),
+                note=request.POST.get("note", ""),
+                happened_at=_when(form),
+            )
+            messages.success(request, _("Delivered. Thank you!"))
+            return redirect("logistics:open_jobs")
+        elif action == "unclaim":
+            services.job_unclaim(
+                job_id=job_id, courier=courier, reason=request.POST.get("reason", "")
+            )
+            messages.success(request, _("The job is open again for others."))
+            return redirect("logistics:open_jobs")
+        elif action == "problem":
+            services.job_report_problem(
+                job_id=job_id, courier=courier, note=request.POST.get("reason", "")
+            )
+            messages.success(request, _("Noted: the goods go back to the shop."))
+            return redirect("logistics:open_jobs")
+        else:
+            raise Http404("No such action")
+    except JobRefused as refused:
+        messages.error(request, refused.message)
+    except ValueError as refused:  # an unusable proof photo
+        messages.error(request, str(getattr(refused, "message", refused)))
+    return redirect("logistics:job", job_id=job_id)
+
+
+@login_required
+@require_GET
+def earnings(request):
+    courier = _courier(request)
+    return render(
+        request,
+        "logistics/earnings.html",
+        {"courier": courier, "weeks": selectors.earnings_by_week(courier=courier)},
+    )

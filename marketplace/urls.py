@@ -30,6 +30,7 @@ urlpatterns = [
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
+    path("service-worker.js", views.service_worker, name="service_worker"),
 ]
 
 if settings.DEBUG:

@@ -52,3 +52,14 @@ def profile(request):
 def healthz(request):
     """Liveness for load balancers, and the hello-world baseline of the benchmarks."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+def service_worker(request):
+    """The courier app's service worker, served from the root so it may cover /couriers/."""
+    from django.contrib.staticfiles import finders
+
+    path = finders.find("js/service-worker.js")
+    with open(path, "rb") as source:
+        response = HttpResponse(source.read(), content_type="application/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response

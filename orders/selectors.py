@@ -82,7 +82,9 @@ def cart_contents(*, cart: Cart | None) -> CartView:
 
 
 def _orders_with_details() -> QuerySet[Order]:
-    return Order.objects.select_related("shop", "purchase").prefetch_related(
+    return Order.objects.select_related(
+        "shop", "purchase", "pickup__job__courier__user"
+    ).prefetch_related(
         "lines", Prefetch("events", queryset=OrderEvent.objects.select_related("actor"))
     )
 
@@ -227,9 +229,7 @@ def shop_report(*, shop: Shop, first_day, last_day) -> dict:
     return {
         "by_product": by_product,
         "by_day": sales_by_day(shop=shop, first_day=first_day, last_day=last_day),
-        "by_status": list(
-            orders.values("status").annotate(n=Count("pk")).order_by("status")
-        ),
+        "by_status": list(orders.values("status").annotate(n=Count("pk")).order_by("status")),
         "goods": totals["goods"] or Decimal("0"),
         "platform_fees": totals["fees"] or Decimal("0"),
         "delivery_fees": totals["delivery"] or Decimal("0"),

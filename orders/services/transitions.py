@@ -15,7 +15,8 @@ ALLOWED: dict[str, set[str]] = {
     S.PLACED: {S.ACCEPTED, S.REJECTED, S.CANCELLED},
     S.ACCEPTED: {S.READY, S.CANCELLED},
     S.READY: {S.COLLECTED, S.OUT_FOR_DELIVERY, S.CANCELLED},
-    S.OUT_FOR_DELIVERY: {S.DELIVERED},
+    # Back to ready when a courier brings the goods back to the shop.
+    S.OUT_FOR_DELIVERY: {S.DELIVERED, S.READY},
     S.COLLECTED: {S.REFUNDED},
     S.DELIVERED: {S.REFUNDED},
     S.REJECTED: {S.REFUNDED},
@@ -71,6 +72,16 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     )
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
+    if (
+        to_status == S.READY
+        and locked.fulfilment == Order.Fulfilment.DELIVERY
+        and locked.shop.delivery_collective_id
+        and not hasattr(locked, "pickup")
+    ):
+        # Ready to go: the couriers' collective gets a delivery job (shared per address).
+        from logistics.services import delivery_job_for_order
+
+        delivery_job_for_order(order=locked)
 
     from ..tasks import refund_order_task, send_order_event_email_task
 

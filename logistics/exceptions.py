@@ -1,0 +1,14 @@
+from django.utils.translation import gettext_lazy as _
+
+
+class JobRefused(Exception):
+    """A courier action that cannot happen; `message` says why. Nothing changed."""
+
+    def __init__(self, message):
+        self.message = message
+        super().__init__(str(message))
+
+
+class JobTaken(JobRefused):
+    def __init__(self):
+        super().__init__(_("Another courier was quicker: this job is already taken."))

@@ -1,0 +1,49 @@
+from djmoney.money import Money
+
+from logistics.models import Collective, Courier
+from marketplace.tests.factories import UserFactory
+from orders import services as order_services
+from orders.services.checkout import DeliveryAddress, ShopChoice
+from orders.tests.factories import cart_with, open_shop, pickup_request
+from shops.tests.factories import ProductFactory
+
+
+def collective(**kwargs):
+    defaults = {
+        "name": "Riders",
+        "slug": "riders",
+        "delivery_base_fee": Money("3.00", "EUR"),
+        "delivery_fee_per_km": Money("1.00", "EUR"),
+    }
+    defaults.update(kwargs)
+    return Collective.objects.create(**defaults)
+
+
+def courier(collective, **kwargs):
+    defaults = {"on_shift": True, "capacity_kg": 50, "capacity_litres": 100}
+    defaults.update(kwargs)
+    return Courier.objects.create(user=UserFactory(), collective=collective, **defaults)
+
+
+def delivering_shop(collective, **kwargs):
+    return open_shop(offers_delivery=True, delivery_collective=collective, **kwargs)
+
+
+def delivery_purchase(shops, customer=None):
+    """A purchase with one delivery order per shop, to one address near the shops."""
+    cart = cart_with(
+        [(ProductFactory(shop=shop, title=f"Goods of {shop.name}"), "1") for shop in shops],
+        user=customer,
+    )
+    request = pickup_request(
+        shops,
+        choices={shop.pk: ShopChoice(fulfilment="delivery") for shop in shops},
+        address=DeliveryAddress("Linden Avenue 3", "10117", "Lindenfeld", 52.5170, 13.3790),
+    )
+    return order_services.checkout_place(cart=cart, customer=cart.user, request=request)
+
+
+def make_ready(purchase):
+    for order in purchase.orders.order_by("pk"):
+        for status in ("accepted", "ready"):
+            order_services.order_transition(order=order, to_status=status)
