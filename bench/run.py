@@ -211,6 +211,19 @@ def measure_catalogue(args) -> dict:
     return json.loads(output)
 
 
+def measure_dispatch(args) -> dict:
+    """Assignment, route quality and the dispatcher board, from bench/dispatch.py."""
+    output = subprocess.run(
+        [sys.executable, str(BENCH / "dispatch.py"), "--instances", "24" if args.quick else "60"],
+        cwd=ROOT,
+        env=dev_env(args.database_url),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
 def measure_checkouts(args) -> dict:
     """Checkouts per second from bench/checkouts.py (many buyers, many products)."""
     output = subprocess.run(
@@ -383,6 +396,8 @@ def main() -> None:
     checkout = measure_checkouts(args)
     log("Timing catalogue import and API batches…")
     catalogue = measure_catalogue(args)
+    log("Timing dispatch: assignment, routes, board…")
+    dispatch = measure_dispatch(args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -402,6 +417,7 @@ def main() -> None:
         "http": http,
         "checkout": checkout,
         "catalogue": catalogue,
+        "dispatch": dispatch,
     }
     print_summary(report)
     log(
@@ -415,6 +431,15 @@ def main() -> None:
         f"applied in {catalogue['import_apply_s']} s ({catalogue['import_rows_per_s']} rows/s). "
         f"API batch of {catalogue['api_batch']}: create {catalogue['api_create_s']} s, update "
         f"{catalogue['api_update_s']} s, unchanged {catalogue['api_unchanged_s']} s."
+    )
+    log(
+        f"Dispatch: {dispatch['assign_jobs']} jobs to {dispatch['assign_couriers']} couriers in "
+        f"{dispatch['assign_s']} s ({dispatch['assigned']} assigned, {dispatch['unassigned']} "
+        f"left for later); routes vs exact optimum: mean gap {dispatch['route_gap_mean_pct']} %, "
+        f"worst {dispatch['route_gap_worst_pct']} %, "
+        f"{dispatch['route_saving_vs_one_at_a_time_pct']} % shorter than one order at a time; "
+        f"board with {dispatch['board_jobs']} jobs: "
+        f"p50 {dispatch['board_ms_p50']} ms, p95 {dispatch['board_ms_p95']} ms."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]

@@ -105,3 +105,64 @@ def earnings_by_week(*, courier: Courier, weeks: int = 8) -> list[dict]:
         .annotate(jobs=Count("pk"), pay=Sum("courier_pay"), km=Sum("distance_km"))
         .order_by("-week")
     )
+
+
+def dispatcher_collective(*, user, slug: str) -> Collective:
+    """The collective if `user` dispatches for it; 404 otherwise (also for its couriers)."""
+    if not user.is_authenticated:
+        raise Http404("No such board")
+    collective = Collective.objects.filter(
+        slug=slug, couriers__user=user, couriers__is_dispatcher=True
+    ).first()
+    if collective is None:
+        raise Http404("No such board")
+    return collective
+
+
+def board_jobs(*, collective: Collective):
+    """Today's jobs and any still open or on the way, with late ones flagged."""
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from .models import DeliveryJob
+
+    now = timezone.now()
+    today = timezone.localdate()
+    jobs = list(
+        DeliveryJob.objects.filter(collective=collective)
+        .filter(Q(created_at__date=today) | Q(status__in=["open", "claimed", "picked_up"]))
+        .select_related("courier__user")
+        .prefetch_related("pickups__shop")
+        .order_by("drop_before", "pk")[:1000]
+    )
+    for job in jobs:
+        job.is_late = job.status in ("open", "claimed", "picked_up") and job.drop_before < now
+    return jobs
+
+
+def payroll_rows(*, collective: Collective, first_day, last_day) -> list[list]:
+    from django.db.models import Count, Sum
+
+    from .models import DeliveryJob
+
+    rows = (
+        DeliveryJob.objects.filter(
+            collective=collective,
+            status="delivered",
+            delivered_at__date__gte=first_day,
+            delivered_at__date__lte=last_day,
+        )
+        .values("courier__user__email", "courier__user__display_name")
+        .annotate(jobs=Count("pk"), km=Sum("distance_km"), pay=Sum("courier_pay"))
+        .order_by("courier__user__email")
+    )
+    return [
+        [
+            r["courier__user__display_name"],
+            r["courier__user__email"],
+            r["jobs"],
+            f"{r['km']:.1f}",
+            f"{r['pay']:.2f}",
+        ]
+        for r in rows
+    ]

@@ -272,3 +272,129 @@ def delivery_personal_data_purge(*, older_than_days: int = 30) -> int:
         )
         count += 1
     return count
+
+
+def _assign(job: DeliveryJob, courier: Courier, by=None, note="") -> bool:
+    """Give an open job to a courier; False if it was taken meanwhile (conditional update)."""
+    now = timezone.now()
+    won = DeliveryJob.objects.filter(pk=job.pk, status=S.OPEN, courier=None).update(
+        status=S.CLAIMED, courier=courier, claimed_at=now, updated_at=now
+    )
+    if won:
+        _event(job, S.CLAIMED, courier, note=note)
+    return bool(won)
+
+
+def jobs_auto_assign(*, collective_id: int, older_than_minutes: int | None = None) -> int:
+    """Assign jobs nobody claimed in time to on-shift couriers with room, batching nearby
+    jobs into one route (routing.assign_jobs). Safe to run again and alongside claims: each
+    job is given by a conditional update, so a job claimed meanwhile is simply skipped."""
+    from django.conf import settings
+
+    from .routing import CourierToPlan, JobToPlan, assign_jobs
+
+    minutes = (
+        settings.JOB_AUTO_ASSIGN_AFTER_MINUTES if older_than_minutes is None else older_than_minutes
+    )
+    cutoff = timezone.now() - datetime.timedelta(minutes=minutes)
+    jobs = list(
+        DeliveryJob.objects.filter(
+            collective_id=collective_id, status=S.OPEN, created_at__lte=cutoff
+        )
+        .prefetch_related("pickups__shop")
+        .order_by("drop_before")[:2000]
+    )
+    couriers = list(Courier.objects.filter(collective_id=collective_id, on_shift=True))
+    if not jobs or not couriers:
+        return 0
+    now = timezone.now()
+    plan_couriers = []
+    for courier in couriers:
+        kg, litres = _load_of(courier)
+        active = DeliveryJob.objects.filter(courier=courier, status__in=ACTIVE)
+        position = _courier_position(courier)
+        plan_couriers.append(
+            CourierToPlan(
+                courier.pk,
+                position,
+                capacity_kg=max(float(courier.capacity_kg - kg), 0),
+                capacity_litres=max(float(courier.capacity_litres - litres), 0),
+                max_jobs=max(6 - active.count(), 0),
+            )
+        )
+    plan_couriers = [c for c in plan_couriers if c.max_jobs > 0]
+    plan_jobs = []
+    for job in jobs:
+        first = job.pickups.all()[0].shop
+        plan_jobs.append(
+            JobToPlan(
+                job.pk,
+                Point(first.latitude, first.longitude),
+                Point(job.drop_latitude, job.drop_longitude),
+                float(job.weight_kg),
+                float(job.volume_litres),
+                int((job.drop_before - now).total_seconds()),
+            )
+        )
+    result = assign_jobs(plan_couriers, plan_jobs)
+    by_pk = {job.pk: job for job in jobs}
+    couriers_by_pk = {c.pk: c for c in couriers}
+    given = 0
+    for courier_pk, stops in result.routes.items():
+        for stop in stops:
+            if stop.kind == "pickup":
+                with transaction.atomic():
+                    given += _assign(
+                        by_pk[stop.job_id],
+                        couriers_by_pk[courier_pk],
+                        note=_("Assigned automatically."),
+                    )
+    return given
+
+
+def _courier_position(courier: Courier) -> Point:
+    """Where the courier is heading now: their last drop-off, or the node's centre."""
+    from django.conf import settings
+
+    last = (
+        DeliveryJob.objects.filter(courier=courier, status__in=ACTIVE)
+        .order_by("-drop_before")
+        .values_list("drop_latitude", "drop_longitude")
+        .first()
+    )
+    return Point(*last) if last else Point(*settings.NODE_CENTRE)
+
+
+@transaction.atomic
+def jobs_assign(*, collective_id: int, job_ids: list[int], courier: Courier | None, by) -> int:
+    """A dispatcher assigns (or, with courier None, unassigns) jobs not yet picked up."""
+    jobs = (
+        DeliveryJob.objects.select_for_update()
+        .filter(collective_id=collective_id, pk__in=job_ids, status__in=[S.OPEN, S.CLAIMED])
+        .order_by("pk")
+    )
+    changed = 0
+    now = timezone.now()
+    for job in jobs:
+        if courier is None:
+            job.status, job.courier, job.claimed_at = S.OPEN, None, None
+            _event(job, S.OPEN, note=_("Unassigned by %(name)s.") % {"name": by})
+        else:
+            job.status, job.courier, job.claimed_at = S.CLAIMED, courier, now
+            _event(job, S.CLAIMED, courier, note=_("Assigned by %(name)s.") % {"name": by})
+        job.save(update_fields=["status", "courier", "claimed_at", "updated_at"])
+        changed += 1
+    return changed
+
+
+@transaction.atomic
+def jobs_move(*, collective_id: int, from_courier: Courier, to_courier: Courier, by) -> int:
+    """Move a courier's whole list (not yet picked up) to another courier, in its order."""
+    ids = list(
+        DeliveryJob.objects.filter(
+            collective_id=collective_id, courier=from_courier, status=S.CLAIMED
+        )
+        .order_by("drop_before", "pk")
+        .values_list("pk", flat=True)
+    )
+    return jobs_assign(collective_id=collective_id, job_ids=ids, courier=to_courier, by=by)

@@ -1,13 +1,14 @@
 """The courier app (phone-first) and the collective's pages. Couriers act only on their own
 jobs; every fetch goes through a selector that checks it."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.geo import Point
 
@@ -169,3 +170,79 @@ def earnings(request):
         "logistics/earnings.html",
         {"courier": courier, "weeks": selectors.earnings_by_week(courier=courier)},
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def board(request, slug):
+    """The collective's dispatcher board: every job of today, late ones flagged; assign,
+    unassign, move a courier's list, or run the automatic assignment now."""
+    collective = selectors.dispatcher_collective(user=request.user, slug=slug)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        couriers = {str(c.pk): c for c in collective.couriers.all()}
+        target = couriers.get(request.POST.get("courier", ""))
+        ids = [int(x) for x in request.POST.getlist("jobs") if x.isdigit()]
+        if action == "assign" and ids:
+            count = services.jobs_assign(
+                collective_id=collective.pk, job_ids=ids, courier=target, by=request.user
+            )
+            messages.success(request, _("%(count)s jobs changed.") % {"count": count})
+        elif action == "move" and target and request.POST.get("from") in couriers:
+            count = services.jobs_move(
+                collective_id=collective.pk,
+                from_courier=couriers[request.POST["from"]],
+                to_courier=target,
+                by=request.user,
+            )
+            messages.success(request, _("%(count)s jobs moved.") % {"count": count})
+        elif action == "auto":
+            count = services.jobs_auto_assign(collective_id=collective.pk, older_than_minutes=0)
+            messages.success(request, _("%(count)s jobs assigned.") % {"count": count})
+        else:
+            messages.error(request, _("Choose jobs and a courier first."))
+        return redirect("logistics:board", slug=slug)
+    jobs = selectors.board_jobs(collective=collective)
+    return render(
+        request,
+        "logistics/board.html",
+        {
+            "collective": collective,
+            "jobs": jobs,
+            "couriers": collective.couriers.select_related("user").order_by("-on_shift", "pk"),
+            "map_data": {
+                "tileUrl": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "centre": list(settings.NODE_CENTRE),
+                "markers": [
+                    {
+                        "name": f"{job.pk}: {job.drop_area}",
+                        "lat": job.drop_latitude,
+                        "lon": job.drop_longitude,
+                        "address": job.get_status_display(),
+                    }
+                    for job in jobs
+                    if job.status in ("open", "claimed", "picked_up")
+                ],
+            },
+        },
+    )
+
+
+@login_required
+@require_GET
+def payroll(request, slug):
+    import datetime
+
+    from shops.catalogue_files import write_csv
+
+    collective = selectors.dispatcher_collective(user=request.user, slug=slug)
+    today = timezone.localdate()
+    first = today - datetime.timedelta(days=today.weekday() + 7)
+    last = first + datetime.timedelta(days=6)
+    rows = [["name", "email", "jobs", "km", "pay"]] + selectors.payroll_rows(
+        collective=collective, first_day=first, last_day=last
+    )
+    response = HttpResponse(write_csv(rows), content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="payroll-{first}-{last}.csv"'
+    return response

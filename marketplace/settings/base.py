@@ -51,6 +51,11 @@ STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
 STRIPE_WEBHOOK_SECRET = os.environ.get("STRIPE_WEBHOOK_SECRET", "")
 # Requests per minute one inventory-API token may make.
 API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120"))
+# Couriers: riding speed and how much longer streets are than the straight line.
+BIKE_SPEED_KMH = float(os.environ.get("BIKE_SPEED_KMH", "15"))
+ROUTE_DETOUR_FACTOR = float(os.environ.get("ROUTE_DETOUR_FACTOR", "1.3"))
+# Open jobs nobody claimed in this many minutes are assigned in the background.
+JOB_AUTO_ASSIGN_AFTER_MINUTES = int(os.environ.get("JOB_AUTO_ASSIGN_AFTER_MINUTES", "10"))
 PAYMENT_PROVIDERS = [
     "orders.payments.stripe_card.StripeCard",
     "orders.payments.on_collection.PayOnCollection",
@@ -197,6 +202,14 @@ CELERY_BEAT_SCHEDULE = {
     "make-missing-thumbnails": {
         "task": "shops.tasks.make_missing_thumbnails_task",
         "schedule": 15 * 60,
+    },
+    "assign-waiting-jobs": {
+        "task": "logistics.tasks.assign_waiting_jobs_task",
+        "schedule": 60,
+    },
+    "purge-delivery-personal-data": {
+        "task": "logistics.tasks.purge_delivery_personal_data_task",
+        "schedule": 24 * 3600,
     },
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders_task",
