@@ -85,6 +85,14 @@ class Courier(TimeStamped):
     capacity_litres = models.DecimalField(
         _("capacity (litres)"), max_digits=6, decimal_places=1, default=40
     )
+    range_km = models.DecimalField(
+        _("range (km)"),
+        max_digits=5,
+        decimal_places=1,
+        null=True,
+        blank=True,
+        help_text=_("For e-cargo bikes: how far one battery charge goes."),
+    )
     is_dispatcher = models.BooleanField(_("dispatcher"), default=False)
     on_shift = models.BooleanField(_("on shift"), default=False)
 

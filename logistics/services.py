@@ -127,6 +127,12 @@ def job_claim(*, job_id: int, courier: Courier) -> DeliveryJob:
             litres + job.volume_litres > locked_courier.capacity_litres
         ):
             raise JobRefused(_("This job would be more than your vehicle carries."))
+        if locked_courier.range_km is not None:
+            riding = DeliveryJob.objects.filter(
+                courier=locked_courier, status__in=ACTIVE
+            ).aggregate(km=Sum("distance_km"))["km"] or Decimal("0")
+            if riding + job.distance_km > locked_courier.range_km:
+                raise JobRefused(_("This job would be further than your battery lasts."))
         now = timezone.now()
         won = DeliveryJob.objects.filter(pk=job_id, status=S.OPEN, courier=None).update(
             status=S.CLAIMED, courier=locked_courier, claimed_at=now, updated_at=now

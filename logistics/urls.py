@@ -12,6 +12,7 @@ urlpatterns = [
     path("jobs/<int:job_id>/claim/", views.job_claim, name="job_claim"),
     path("jobs/<int:job_id>/<str:action>/", views.job_action, name="job_action"),
     path("earnings/", views.earnings, name="earnings"),
+    path("route/", views.my_route, name="route"),
     path("board/<slug:slug>/", views.board, name="board"),
     path("board/<slug:slug>/payroll.csv", views.payroll, name="payroll"),
     path("collectives/<slug:slug>/", views.collective_detail, name="collective"),

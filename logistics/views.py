@@ -246,3 +246,57 @@ def payroll(request, slug):
     response = HttpResponse(write_csv(rows), content_type="text/csv")
     response["Content-Disposition"] = f'attachment; filename="payroll-{first}-{last}.csv"'
     return response
+
+
+@login_required
+@require_GET
+def my_route(request):
+    """The courier's jobs as one ride: stops in order (pickups before their drop-offs), on a
+    map and as a list, with distance and riding time."""
+    from .routing import JobToPlan, plan_route, route_km, route_minutes
+
+    courier = _courier(request)
+    jobs = list(selectors.jobs_of_courier(courier=courier))
+    start = _point(request)
+    if start is None and jobs:
+        first = jobs[0].pickups.all()[0].shop
+        start = Point(first.latitude, first.longitude)
+    plan, names = [], {}
+    for job in jobs:
+        shop = job.pickups.all()[0].shop
+        drop = Point(job.drop_latitude, job.drop_longitude)
+        # Already on the bike: the pickup is where the courier is.
+        pickup = start if job.status == "picked_up" else Point(shop.latitude, shop.longitude)
+        plan.append(JobToPlan(job.pk, pickup, drop))
+        names[job.pk] = (job, shop)
+    stops = plan_route(start, plan) if plan else []
+    visible = [
+        (stop, *names[stop.job_id])
+        for stop in stops
+        if not (stop.kind == "pickup" and names[stop.job_id][0].status == "picked_up")
+    ]
+    km = route_km(start, stops) if stops else 0.0
+    return render(
+        request,
+        "logistics/route.html",
+        {
+            "stops": visible,
+            "km": km,
+            "minutes": route_minutes(km),
+            "map_data": {
+                "tileUrl": settings.MAP_TILE_URL,
+                "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "centre": [start.latitude, start.longitude]
+                if start
+                else list(settings.NODE_CENTRE),
+                "markers": [
+                    {
+                        "name": f"{n}. {shop.name if stop.kind == 'pickup' else job.drop_street}",
+                        "lat": stop.point.latitude,
+                        "lon": stop.point.longitude,
+                    }
+                    for n, (stop, job, shop) in enumerate(visible, start=1)
+                ],
+            },
+        },
+    )

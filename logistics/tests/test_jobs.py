@@ -151,3 +151,33 @@ def test_personal_data_of_old_jobs_is_removed(riders):
     job.refresh_from_db()
     assert (job.recipient_name, job.recipient_phone, job.drop_street) == ("", "", "Linden Avenue")
     assert job.courier_pay.amount > 0 and job.distance_km > 0
+
+
+def test_an_e_cargo_bike_does_not_take_jobs_beyond_its_range(riders):
+    from decimal import Decimal
+
+    make_ready(delivery_purchase([delivering_shop(riders)]))
+    job = DeliveryJob.objects.get()
+    DeliveryJob.objects.filter(pk=job.pk).update(distance_km=Decimal("12"))
+    with pytest.raises(JobRefused, match="battery"):
+        services.job_claim(job_id=job.pk, courier=courier(riders, range_km=Decimal("10")))
+    services.job_claim(job_id=job.pk, courier=courier(riders, range_km=Decimal("30")))
+
+
+def test_my_route_lists_every_pickup_before_its_drop_off(client, riders):
+    first, second = delivering_shop(riders, name="Bakery"), delivering_shop(riders, name="Grocer")
+    make_ready(delivery_purchase([first]))
+    make_ready(delivery_purchase([second]))
+    rider = courier(riders)
+    for job in DeliveryJob.objects.all():
+        services.job_claim(job_id=job.pk, courier=rider)
+    client.force_login(rider.user)
+    response = client.get(reverse("logistics:route"))
+    stops = response.context["stops"]
+    assert len(stops) == 4
+    seen = set()
+    for stop, job, _shop in stops:
+        if stop.kind == "drop":
+            assert job.pk in seen
+        seen.add(job.pk)
+    assert response.context["km"] > 0 and response.context["minutes"] > 0
