@@ -4,9 +4,9 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from djmoney.models.fields import MoneyField
 
 from marketplace.models import TimeStamped
+from marketplace.money import money_field
 
 
 class Collective(TimeStamped):
@@ -21,35 +21,13 @@ class Collective(TimeStamped):
         _("service radius (km)"), max_digits=5, decimal_places=1, default=5
     )
     # The collective's price rule for customers: base fee plus a price per route kilometre.
-    delivery_base_fee = MoneyField(
-        _("delivery base fee"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("3.00"),
-        default_currency=settings.DEFAULT_CURRENCY,
+    delivery_base_fee = money_field(_("delivery base fee"), max_digits=8, default=Decimal("3.00"))
+    delivery_fee_per_km = money_field(
+        _("delivery fee per km"), max_digits=8, default=Decimal("0.80")
     )
     # What couriers earn: a base per job plus a rate per kilometre ridden.
-    courier_pay_base = MoneyField(
-        _("courier pay per job"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("2.50"),
-        default_currency=settings.DEFAULT_CURRENCY,
-    )
-    courier_pay_per_km = MoneyField(
-        _("courier pay per km"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("0.70"),
-        default_currency=settings.DEFAULT_CURRENCY,
-    )
-    delivery_fee_per_km = MoneyField(
-        _("delivery fee per km"),
-        max_digits=8,
-        decimal_places=2,
-        default=Decimal("0.80"),
-        default_currency=settings.DEFAULT_CURRENCY,
-    )
+    courier_pay_base = money_field(_("courier pay per job"), max_digits=8, default=Decimal("2.50"))
+    courier_pay_per_km = money_field(_("courier pay per km"), max_digits=8, default=Decimal("0.70"))
 
     class Meta:
         verbose_name = _("couriers' collective")
@@ -147,10 +125,8 @@ class DeliveryJob(TimeStamped):
     weight_kg = models.DecimalField(max_digits=7, decimal_places=2, default=0)
     volume_litres = models.DecimalField(max_digits=7, decimal_places=1, default=0)
     distance_km = models.DecimalField(max_digits=6, decimal_places=2, default=0)
-    fee = MoneyField(max_digits=8, decimal_places=2, default_currency=settings.DEFAULT_CURRENCY)
-    courier_pay = MoneyField(
-        max_digits=8, decimal_places=2, default_currency=settings.DEFAULT_CURRENCY
-    )
+    fee = money_field(max_digits=8)
+    courier_pay = money_field(max_digits=8)
     claimed_at = models.DateTimeField(null=True, blank=True)
     picked_up_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)

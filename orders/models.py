@@ -8,19 +8,9 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from djmoney.models.fields import MoneyField
 
 from marketplace.models import TimeStamped
-
-
-def money_field(verbose_name, **kwargs):
-    return MoneyField(
-        verbose_name,
-        max_digits=12,
-        decimal_places=2,
-        default_currency=settings.DEFAULT_CURRENCY,
-        **kwargs,
-    )
+from marketplace.money import money_field
 
 
 class Cart(TimeStamped):
