@@ -25,6 +25,13 @@ class Collective(TimeStamped):
     delivery_fee_per_km = money_field(
         _("delivery fee per km"), max_digits=8, default=Decimal("0.80")
     )
+    # Bulky deliveries cost more: a surcharge by the ride's volume.
+    medium_surcharge = money_field(
+        _("surcharge over 30 litres"), max_digits=8, default=Decimal("1.50")
+    )
+    large_surcharge = money_field(
+        _("surcharge over 80 litres"), max_digits=8, default=Decimal("4.00")
+    )
     # What couriers earn: a base per job plus a rate per kilometre ridden.
     courier_pay_base = money_field(_("courier pay per job"), max_digits=8, default=Decimal("2.50"))
     courier_pay_per_km = money_field(_("courier pay per km"), max_digits=8, default=Decimal("0.70"))

@@ -80,7 +80,9 @@ def job_for_courier(*, courier: Courier, job_id: int):
 
     job = (
         DeliveryJob.objects.filter(pk=job_id, courier=courier)
-        .prefetch_related("pickups__shop", "pickups__order", "events")
+        .prefetch_related(
+            "pickups__shop__opening_hours", "pickups__shop__closures", "pickups__order", "events"
+        )
         .first()
     )
     if job is None:

@@ -14,6 +14,7 @@ from djmoney.money import Money
 from marketplace.geo import Point, distance_km
 
 from .exceptions import JobRefused, JobTaken
+from .loads import goods_load
 from .models import Courier, DeliveryJob, JobEvent, JobPickup
 
 S = DeliveryJob.Status
@@ -90,8 +91,13 @@ def delivery_job_for_order(*, order) -> DeliveryJob:
         )
         _event(job, S.OPEN)
     JobPickup.objects.create(job=job, order=order, shop=shop)
-    weight = order.lines.aggregate(total=Sum("quantity"))["total"] or Decimal("0")
-    job.weight_kg = (job.weight_kg or 0) + min(weight, Decimal("99999"))
+    kg, litres = Decimal("0"), Decimal("0")
+    for line in order.lines.select_related("product"):
+        if line.product is not None:
+            line_kg, line_litres = goods_load(line.product, line.quantity)
+            kg, litres = kg + line_kg, litres + line_litres
+    job.weight_kg = min((job.weight_kg or 0) + kg, Decimal("99999"))
+    job.volume_litres = min((job.volume_litres or 0) + litres, Decimal("99999"))
     job.fee = job.fee + order.delivery_fee
     route = Decimal(str(round(_route_km(job), 2)))
     job.distance_km = route

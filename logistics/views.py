@@ -94,6 +94,11 @@ def job_claim(request, job_id):
 def job_detail(request, job_id):
     courier = _courier(request)
     job = selectors.job_for_courier(courier=courier, job_id=job_id)
+    from shops.selectors import shop_opening_state
+
+    for pickup in job.pickups.all():
+        # The pickup window: while the shop is open.
+        pickup.window = shop_opening_state(shop=pickup.shop)
     return render(
         request,
         "logistics/job_detail.html",

@@ -81,14 +81,22 @@ class DeliveryQuote:
     shares: dict[int, Money]
 
 
-def quote_delivery(shops: list[Shop], drop_off: Point) -> DeliveryQuote:
+def quote_delivery(
+    shops: list[Shop], drop_off: Point, litres: Decimal = Decimal("0")
+) -> DeliveryQuote:
     """One fee for one ride collecting from every shop: the collective's base fee plus its
-    price per kilometre of the shortest route. Shops must share a collective."""
+    price per kilometre of the shortest route, plus its surcharge for the ride's size class.
+    Shops must share a collective."""
+    from logistics.loads import size_surcharge
+
     collective = shops[0].delivery_collective
     route_km = shortest_route_km([shop_point(s) for s in shops], drop_off)
     raw = collective.delivery_base_fee.amount + collective.delivery_fee_per_km.amount * Decimal(
         str(route_km)
     )
+    surcharge = size_surcharge(collective, litres)
+    if surcharge is not None:
+        raw += surcharge.amount
     # Round up to the next 10 cents, as couriers' price lists do.
     fee = (raw * 10).quantize(Decimal("1"), rounding="ROUND_CEILING") / 10
     fee = fee.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)

@@ -34,6 +34,8 @@ PRODUCT_IN = {
         "stock_quantity": {"type": ["string", "number"]},
         "always_available": {"type": "boolean"},
         "quantity_step": {"type": ["string", "number", "null"]},
+        "weight_kg": {"type": ["string", "number", "null"]},
+        "volume_litres": {"type": ["string", "number", "null"]},
         "category": {"type": ["string", "null"], "description": "A category path: food/dairy"},
         "labels": {"type": "array", "items": {"type": "string"}},
         "is_active": {"type": "boolean"},

@@ -24,6 +24,8 @@ COLUMNS = [
     "stock_quantity",
     "always_available",
     "quantity_step",
+    "weight_kg",
+    "volume_litres",
     "category",
     "labels",
     "is_active",
@@ -184,6 +186,8 @@ def parse(table: list[list[str]]) -> ParsedFile:
             ("vat_rate", 0, 100),
             ("stock_quantity", 0, 10**7),
             ("quantity_step", Decimal("0.001"), 1000),
+            ("weight_kg", 0, 9999),
+            ("volume_litres", 0, 9999),
         ):
             if name in raw and raw[name] != "":
                 try:
@@ -197,7 +201,7 @@ def parse(table: list[list[str]]) -> ParsedFile:
                         _("“%(value)s” is not a number from %(low)s to %(high)s.")
                         % {"value": raw[name], "low": low, "high": high},
                     )
-            elif name == "quantity_step" and name in raw:
+            elif name in ("quantity_step", "weight_kg", "volume_litres") and name in raw:
                 values[name] = None
         if "unit" in raw and raw["unit"] != "":
             if raw["unit"] not in units:
@@ -254,6 +258,8 @@ def export_rows(products) -> list[list[str]]:
                 _plain(product.stock_quantity),
                 "yes" if product.always_available else "no",
                 _plain(product.quantity_step) if product.quantity_step else "",
+                _plain(product.weight_kg) if product.weight_kg is not None else "",
+                _plain(product.volume_litres) if product.volume_litres is not None else "",
                 product.category.path if product.category_id else "",
                 ",".join(sorted(label.slug for label in product.labels.all())),
                 "yes" if product.is_active else "no",

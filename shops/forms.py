@@ -39,6 +39,8 @@ class ProductForm(forms.ModelForm):
             "vat_rate",
             "unit",
             "quantity_step",
+            "weight_kg",
+            "volume_litres",
             "stock_quantity",
             "always_available",
             "sku",

@@ -245,6 +245,23 @@ class Product(TimeStamped):
         validators=[MinValueValidator(Decimal("0.001"))],
         help_text=_("Leave empty for the unit's usual step: 1 piece, 0.5 kg, 0.5 litre, 0.5 hour."),
     )
+    # Per unit sold, for couriers' loads. For kg and litre the quantity is the weight.
+    weight_kg = models.DecimalField(
+        _("weight per unit (kg)"),
+        max_digits=7,
+        decimal_places=3,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
+    volume_litres = models.DecimalField(
+        _("volume per unit (litres)"),
+        max_digits=7,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(0)],
+    )
     always_available = models.BooleanField(
         _("always available"),
         default=False,

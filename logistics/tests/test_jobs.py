@@ -181,3 +181,43 @@ def test_my_route_lists_every_pickup_before_its_drop_off(client, riders):
             assert job.pk in seen
         seen.add(job.pk)
     assert response.context["km"] > 0 and response.context["minutes"] > 0
+
+
+def test_loads_come_from_product_weights_and_bulky_rides_cost_more(riders):
+    from decimal import Decimal
+
+    from djmoney.money import Money
+
+    from logistics.loads import goods_load
+    from orders import services as order_services
+    from orders.services.checkout import DeliveryAddress, ShopChoice
+    from orders.tests.factories import cart_with, pickup_request
+    from shops.tests.factories import ProductFactory
+
+    riders.medium_surcharge = Money("1.50", "EUR")
+    riders.save()
+    shop = delivering_shop(riders)
+    crate = ProductFactory(
+        shop=shop,
+        unit="piece",
+        weight_kg=Decimal("4"),
+        volume_litres=Decimal("20"),
+        stock_quantity=10,
+    )
+    assert goods_load(crate, 2) == (Decimal("8"), Decimal("40"))
+    address = DeliveryAddress("Linden Avenue 3", "10117", "Lindenfeld", 52.5170, 13.3790)
+
+    def fee_for(quantity):
+        cart = cart_with([(crate, quantity)])
+        request = pickup_request(
+            [shop], choices={shop.pk: ShopChoice(fulfilment="delivery")}, address=address
+        )
+        purchase = order_services.checkout_place(cart=cart, customer=cart.user, request=request)
+        return purchase.orders.get()
+
+    small, bulky = fee_for("1"), fee_for("2")
+    assert bulky.delivery_fee.amount - small.delivery_fee.amount == Decimal("1.50")
+    for status in ("accepted", "ready"):
+        order_services.order_transition(order=bulky, to_status=status)
+    job = DeliveryJob.objects.get()
+    assert (job.weight_kg, job.volume_litres) == (Decimal("8"), Decimal("40"))

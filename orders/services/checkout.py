@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from logistics.loads import goods_load
 from marketplace.geo import Point
 from shops.models import Product, Shop
 
@@ -118,7 +119,11 @@ def _place(*, cart, customer, request, now) -> Purchase:
         raise SoldOut(sold_out)
 
     shops = {shop_id: items[0][0].shop for shop_id, items in by_shop.items()}
-    delivery_fees = _delivery_fees(shops, request, now)
+    litres = {
+        shop_id: sum((goods_load(p, q)[1] for p, q in items), Decimal("0"))
+        for shop_id, items in by_shop.items()
+    }
+    delivery_fees = _delivery_fees(shops, request, now, litres)
 
     fee_percent = platform_fee_percent()
     currency = settings.DEFAULT_CURRENCY
@@ -211,7 +216,9 @@ def _place(*, cart, customer, request, now) -> Purchase:
     return purchase
 
 
-def _delivery_fees(shops: dict[int, Shop], request: CheckoutRequest, now) -> dict[int, Money]:
+def _delivery_fees(
+    shops: dict[int, Shop], request: CheckoutRequest, now, litres: dict[int, Decimal]
+) -> dict[int, Money]:
     """Check every shop's choice; return each delivering order's share of the fee. Shops of
     one purchase delivering to the same address ride together: one fee per collective."""
     delivering: dict[int, list[Shop]] = defaultdict(list)
@@ -240,5 +247,6 @@ def _delivery_fees(shops: dict[int, Shop], request: CheckoutRequest, now) -> dic
             raise CheckoutError(_("Choose pickup or delivery for %(shop)s.") % {"shop": shop.name})
     fees: dict[int, Money] = {}
     for group in delivering.values():
-        fees.update(quote_delivery(group, request.address.point).shares)
+        volume = sum((litres[shop.pk] for shop in group), Decimal("0"))
+        fees.update(quote_delivery(group, request.address.point, volume).shares)
     return fees

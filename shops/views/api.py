@@ -111,6 +111,12 @@ def product_json(product: Product) -> dict:
         "quantity_step": catalogue_files._plain(product.quantity_step)
         if product.quantity_step
         else None,
+        "weight_kg": catalogue_files._plain(product.weight_kg)
+        if product.weight_kg is not None
+        else None,
+        "volume_litres": catalogue_files._plain(product.volume_litres)
+        if product.volume_litres is not None
+        else None,
         "category": product.category.path if product.category_id else None,
         "labels": sorted(label.slug for label in product.labels.all()),
         "is_active": product.is_active,
