@@ -135,6 +135,9 @@ class Order(TimeStamped):
         _("platform fee (%)"), max_digits=5, decimal_places=2
     )
     platform_fee = money_field(_("platform fee"))
+    # Community points the customer spent on this order, and the discount they gave.
+    points_redeemed = models.PositiveIntegerField(_("points spent"), default=0)
+    points_discount = money_field(_("points discount"), default=Decimal("0"))
     total = money_field(_("total"))
     pickup_code = models.CharField(_("pickup code"), max_length=8)
 

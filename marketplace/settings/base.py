@@ -211,6 +211,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "logistics.tasks.purge_delivery_personal_data_task",
         "schedule": 24 * 3600,
     },
+    "check-trial-balance": {
+        "task": "loyalty.tasks.check_trial_balance_task",
+        "schedule": 24 * 3600,
+    },
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders_task",
         "schedule": 60,

@@ -72,6 +72,14 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     )
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
+    if to_status in (S.COLLECTED, S.DELIVERED):
+        from loyalty.services import points_award_for_order
+
+        points_award_for_order(order=locked)
+    elif to_status == S.REFUNDED:
+        from loyalty.services import points_reverse_for_order
+
+        points_reverse_for_order(order=locked)
     if (
         to_status == S.READY
         and locked.fulfilment == Order.Fulfilment.DELIVERY
