@@ -12,3 +12,21 @@ class LedgerRefused(Exception):
 class NotEnoughPoints(LedgerRefused):
     def __init__(self):
         super().__init__(_("Not enough points for this."))
+
+
+class NotEnoughValue(LedgerRefused):
+    def __init__(self):
+        super().__init__(_("Not enough presale value left for this."))
+
+
+class CardNotFound(LedgerRefused):
+    def __init__(self):
+        super().__init__(_("No supporter card has this number. Check the digits and try again."))
+
+
+class RedemptionNotOpen(LedgerRefused):
+    """Presale value redeemed before the campaign's redemption period (or after it)."""
+
+
+class CampaignError(LedgerRefused):
+    """A pledge or campaign change that may not happen, with what to fix."""

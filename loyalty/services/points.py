@@ -1,70 +1,19 @@
-"""Writes to the ledger. Every movement goes through ledger_post: balanced, idempotent by
-key, accounts locked in primary-key order, no supporter ever below zero."""
+"""Community points: earned on completed orders, taken back on refunds, spent anywhere in
+the network. Every movement goes through ledger_post."""
 
 import datetime
 from decimal import ROUND_DOWN, Decimal
 
-from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .exceptions import LedgerRefused, NotEnoughPoints
-from .models import Account, Entry, LedgerTransaction, Level
+from ..exceptions import LedgerRefused
+from ..models import Account, Entry, LedgerTransaction, Level
+from .ledger import account_for_shop, account_for_supporter, ledger_post
 
 DEFAULT_RATE = Decimal("2.00")
-
-
-def account_for_supporter(user) -> Account:
-    return Account.objects.get_or_create(kind=Account.Kind.SUPPORTER_POINTS, user=user)[0]
-
-
-def account_for_shop(shop) -> Account:
-    return Account.objects.get_or_create(kind=Account.Kind.SHOP_POINTS, shop=shop)[0]
-
-
-def ledger_post(
-    *, key: str, kind: str, legs: list[tuple[Account, int]], memo: str = "", shop=None, order=None
-) -> LedgerTransaction:
-    """Post one balanced transaction. Returns the existing one for a key already posted.
-    Raises LedgerRefused for an unbalanced or empty transaction and NotEnoughPoints when a
-    supporter would go below zero; then nothing is written."""
-    legs = [(account, int(amount)) for account, amount in legs if int(amount) != 0]
-    if not legs or sum(amount for _a, amount in legs) != 0:
-        raise LedgerRefused(_("A ledger transaction must balance."))
-    existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-    if existing:
-        return existing
-    try:
-        with transaction.atomic():
-            ids = sorted({account.pk for account, _amount in legs})
-            locked = {
-                a.pk: a
-                for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")
-            }
-            change: dict[int, int] = {}
-            for account, amount in legs:
-                change[account.pk] = change.get(account.pk, 0) + amount
-            for pk, delta in change.items():
-                account = locked[pk]
-                if account.kind == Account.Kind.SUPPORTER_POINTS and account.balance + delta < 0:
-                    raise NotEnoughPoints()
-            record = LedgerTransaction.objects.create(
-                idempotency_key=key, kind=kind, memo=memo[:200], shop=shop, order=order
-            )
-            Entry.objects.bulk_create(
-                Entry(transaction=record, account_id=account.pk, amount=amount)
-                for account, amount in legs
-            )
-            for pk, delta in change.items():
-                Account.objects.filter(pk=pk).update(balance=F("balance") + delta)
-            return record
-    except IntegrityError:
-        # The same key posted concurrently: the first one stands.
-        existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
-        if existing is None:
-            raise
-        return existing
 
 
 def points_earned_in_year(user, now=None) -> int:

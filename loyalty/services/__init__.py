@@ -1,0 +1,13 @@
+"""Every write of the loyalty app. Points (earning, spending, levels, the counter, offers),
+settlement and expiry, and presale campaigns live in their own modules; all of them post
+through ledger.ledger_post."""
+
+from .ledger import (  # noqa: F401
+    account_for_shop,
+    account_for_supporter,
+    ledger_post,
+    network_account,
+    presale_account_for_supporter,
+    presale_liability,
+)
+from .points import *  # noqa: F401,F403
