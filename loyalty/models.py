@@ -43,6 +43,8 @@ class SupporterCard(TimeStamped):
         Level, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     level_checked_at = models.DateTimeField(null=True, blank=True)
+    # When the supporter was last told that points are about to expire (one reminder a month).
+    expiry_reminded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("supporter card")

@@ -1,9 +1,11 @@
 from django.urls import path
 
-from . import views
+from .views import points as views
 
 app_name = "loyalty"
 
 urlpatterns = [
-    path("", views.wallet, name="wallet"),
+    # The supporter's side.
+    path("wallet/", views.wallet, name="wallet"),
+    # Presale campaigns (views/presales.py) ---------------------------------------------
 ]

@@ -24,7 +24,7 @@ urlpatterns = [
     path("api/v1/", include("shops.api_urls")),
     path("", include("orders.urls")),
     path("couriers/", include("logistics.urls")),
-    path("wallet/", include("loyalty.urls")),
+    path("", include("loyalty.urls")),
     path("cooperative/", include("governance.urls")),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
