@@ -313,6 +313,7 @@ class Campaign(TimeStamped):
         _("if the target is missed"), max_length=8, choices=IfMissed.choices
     )
     accepts_points = models.BooleanField(_("supporters may pay part with points"), default=False)
+    min_pledge = money_field(_("smallest pledge"), default=5)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.DRAFT
     )
@@ -335,6 +336,34 @@ class Campaign(TimeStamped):
 
     def __str__(self):
         return self.title
+
+    @property
+    def progress_percent(self) -> int:
+        return min(100, int(100 * self.raised.amount / self.target.amount))
+
+
+class CampaignEvent(models.Model):
+    """One step of a campaign's life (published, closed, redemption opened, ...); the shop
+    and its supporters see these rows as the campaign's timeline."""
+
+    campaign = models.ForeignKey(Campaign, on_delete=models.CASCADE, related_name="events")
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, choices=Campaign.Status.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("campaign event")
+        verbose_name_plural = _("campaign events")
+        ordering = ["created_at", "pk"]
+        indexes = [models.Index(fields=["campaign", "created_at"])]
+
+    def __str__(self):
+        return f"{self.from_status or '-'} → {self.to_status}"
 
 
 class Pledge(TimeStamped):
@@ -366,6 +395,16 @@ class Pledge(TimeStamped):
     paid_at = models.DateTimeField(_("paid"), null=True, blank=True)
     # One pledge form, one pledge: a form submitted twice finds the first.
     token = models.CharField(max_length=64, unique=True)
+    # Stripe: where the supporter pays, and the payment to refund from.
+    checkout_url = models.URLField(max_length=500, blank=True)
+    provider_payment_id = models.CharField(max_length=120, blank=True)
+    # Why a pledge was cancelled or refunded, in words the supporter reads.
+    status_note = models.CharField(max_length=300, blank=True)
+    refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
+    # When the money part went back: the card refund, or cash handed back at the counter.
+    money_returned_at = models.DateTimeField(_("money returned"), null=True, blank=True)
+    # The reminder before redemption ends, sent once per pledge.
+    reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pledge")
@@ -378,6 +417,13 @@ class Pledge(TimeStamped):
         constraints = [
             models.CheckConstraint(condition=Q(amount__gt=0), name="pledge_amount_positive"),
         ]
+
+    @property
+    def money_part(self):
+        """What the supporter pays in money: the amount less the points' value."""
+        from djmoney.money import Money
+
+        return self.amount - Money(self.points_used, self.amount.currency) / 100
 
     def __str__(self):
         return f"{self.supporter} → {self.campaign}"
