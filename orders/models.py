@@ -135,6 +135,15 @@ class Order(TimeStamped):
         _("platform fee (%)"), max_digits=5, decimal_places=2
     )
     platform_fee = money_field(_("platform fee"))
+    # The members' vote that set the fee; empty for the node's starting fee.
+    fee_decision = models.ForeignKey(
+        "governance.Proposal",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        verbose_name=_("fee decided by"),
+    )
     # Community points the customer spent on this order, and the discount they gave.
     points_redeemed = models.PositiveIntegerField(_("points spent"), default=0)
     points_discount = money_field(_("points discount"), default=Decimal("0"))

@@ -12,7 +12,8 @@ pytestmark = pytest.mark.django_db
 JOINED = datetime.date(2026, 1, 1)
 
 
-def test_the_register_is_for_members_only_and_counts_are_public(client):
+def test_the_register_is_for_members_only_and_counts_are_public(client, settings):
+    settings.GOVERNANCE_MEMBER_KINDS = ["shop", "supporter"]
     shop = ShopFactory(name="Corner Bakery")
     owner = UserFactory()
     ShopMembershipFactory(shop=shop, user=owner, role="owner")

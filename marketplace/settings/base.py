@@ -45,6 +45,25 @@ SEARCH_MAX_CANDIDATES = int(os.environ.get("SEARCH_MAX_CANDIDATES", "500"))
 PRODUCT_PHOTO_MAX_BYTES = int(os.environ.get("PRODUCT_PHOTO_MAX_BYTES", str(8 * 1024 * 1024)))
 # The transaction fee copied onto each order, until the members vote on it.
 PLATFORM_FEE_PERCENT = os.environ.get("PLATFORM_FEE_PERCENT", "5.00")
+# Community points (1 point = 1 cent): the share of an order's goods points may pay for,
+# how long points last, how early supporters are reminded, and the largest in-store
+# purchase a counter may award points for.
+LOYALTY_MAX_DISCOUNT_PERCENT = min(int(os.environ.get("LOYALTY_MAX_DISCOUNT_PERCENT", "50")), 90)
+LOYALTY_POINTS_EXPIRE_MONTHS = int(os.environ.get("LOYALTY_POINTS_EXPIRE_MONTHS", "24"))
+LOYALTY_EXPIRY_REMINDER_DAYS = int(os.environ.get("LOYALTY_EXPIRY_REMINDER_DAYS", "30"))
+LOYALTY_MAX_COUNTER_PURCHASE = int(os.environ.get("LOYALTY_MAX_COUNTER_PURCHASE", "2000"))
+# The cooperative's rules. Who is a member: any of shop, collective, supporter.
+GOVERNANCE_MEMBER_KINDS = env_list("GOVERNANCE_MEMBER_KINDS", "shop")
+# Share of members who must vote (abstentions count) for a vote to be valid.
+GOVERNANCE_QUORUM_PERCENT = os.environ.get("GOVERNANCE_QUORUM_PERCENT", "50")
+# "simple" (more yes than no) or "two_thirds" (yes at least two thirds of yes and no).
+GOVERNANCE_MAJORITY = os.environ.get("GOVERNANCE_MAJORITY", "simple")
+GOVERNANCE_VOTING_DAYS = int(os.environ.get("GOVERNANCE_VOTING_DAYS", "14"))
+# The range a fee proposal may ask for, in percent.
+GOVERNANCE_FEE_MIN_PERCENT = os.environ.get("GOVERNANCE_FEE_MIN_PERCENT", "0")
+GOVERNANCE_FEE_MAX_PERCENT = os.environ.get("GOVERNANCE_FEE_MAX_PERCENT", "15")
+# Secret ballot: tallies hidden until the close and nobody's choice ever shown.
+GOVERNANCE_SECRET_BALLOT = env_bool("GOVERNANCE_SECRET_BALLOT", True)
 # Card orders left unpaid this long are cancelled and their stock released.
 UNPAID_ORDER_TIMEOUT_MINUTES = int(os.environ.get("UNPAID_ORDER_TIMEOUT_MINUTES", "30"))
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY", "")
@@ -215,8 +234,28 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.check_trial_balance_task",
         "schedule": 24 * 3600,
     },
+    "recalculate-supporter-levels": {
+        "task": "loyalty.tasks.recalculate_levels_task",
+        "schedule": 24 * 3600,
+    },
+    "expire-old-points": {
+        "task": "loyalty.tasks.expire_points_task",
+        "schedule": 24 * 3600,
+    },
+    "remind-expiring-points": {
+        "task": "loyalty.tasks.remind_expiring_points_task",
+        "schedule": 24 * 3600,
+    },
+    "settle-points-between-shops": {
+        "task": "loyalty.tasks.settle_points_task",
+        "schedule": 6 * 3600,
+    },
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders_task",
+        "schedule": 60,
+    },
+    "close-due-proposals": {
+        "task": "governance.tasks.close_due_proposals_task",
         "schedule": 60,
     },
 }

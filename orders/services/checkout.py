@@ -55,10 +55,17 @@ class CheckoutRequest:
     notes: str = ""
 
 
-def platform_fee_percent() -> Decimal:
-    """The fee in force now. Governance sets it by vote in a later issue; until then the
-    node's setting."""
-    return Decimal(str(settings.PLATFORM_FEE_PERCENT))
+def platform_fee_in_force(now: datetime.datetime | None = None):
+    """(percent, decision): the fee the members' latest accepted vote set for `now`'s day,
+    and that vote; the node's PLATFORM_FEE_PERCENT and None before any vote."""
+    from governance.selectors import fee_in_force
+
+    return fee_in_force(now=now)
+
+
+def platform_fee_percent(now: datetime.datetime | None = None) -> Decimal:
+    """The fee in force at `now` (see platform_fee_in_force)."""
+    return platform_fee_in_force(now).percent
 
 
 def _cents(value: Decimal) -> Decimal:
@@ -125,7 +132,7 @@ def _place(*, cart, customer, request, now) -> Purchase:
     }
     delivery_fees = _delivery_fees(shops, request, now, litres)
 
-    fee_percent = platform_fee_percent()
+    fee_percent, fee_decision = platform_fee_in_force(now)
     currency = settings.DEFAULT_CURRENCY
     purchase = Purchase.objects.create(
         customer=customer if customer is not None and customer.is_authenticated else None,
@@ -163,6 +170,7 @@ def _place(*, cart, customer, request, now) -> Purchase:
             vat_included=Money(vat, currency),
             delivery_fee=Money(delivery_fee, currency),
             platform_fee_percent=fee_percent,
+            fee_decision=fee_decision,
             platform_fee=Money(_cents(subtotal * fee_percent / 100), currency),
             total=Money(subtotal + delivery_fee, currency),
             pickup_code=Order.new_pickup_code(),
