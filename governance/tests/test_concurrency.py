@@ -1,0 +1,115 @@
+"""On Postgres, 100 members voting at the same moment, each clicking twice: exactly 100
+votes counted, 100 second clicks refused, and the tally at the close says 100."""
+
+import datetime
+import threading
+
+import pytest
+from django.db import connection
+from django.utils import timezone
+
+from governance import services
+from governance.exceptions import AlreadyVoted
+from governance.models import Member, Proposal, ProposalEvent, Vote
+from marketplace.models import User
+from shops.models import Shop, ShopMembership
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+MEMBERS = 100
+
+
+def hundred_member_shops(round_):
+    shops = Shop.objects.bulk_create(
+        Shop(
+            name=f"Shop {round_}-{n}",
+            slug=f"shop-{round_}-{n}",
+            status=Shop.Status.ACTIVE,
+            street="Market Street 1",
+            postcode="10117",
+            city="Lindenfeld",
+            latitude=52.5,
+            longitude=13.4,
+        )
+        for n in range(MEMBERS)
+    )
+    owners = User.objects.bulk_create(
+        User(email=f"owner-{round_}-{n}@example.org", display_name=f"Owner {n}")
+        for n in range(MEMBERS)
+    )
+    ShopMembership.objects.bulk_create(
+        ShopMembership(shop=shop, user=owner, role="owner")
+        for shop, owner in zip(shops, owners, strict=True)
+    )
+    members = Member.objects.bulk_create(
+        Member(kind="shop", shop=shop, joined_on=datetime.date(2025, 1, 1)) for shop in shops
+    )
+    return list(zip(members, owners, strict=True))
+
+
+def free_connections() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT current_setting('max_connections')::int - count(*) FROM pg_stat_activity"
+        )
+        return cursor.fetchone()[0]
+
+
+@pytest.mark.parametrize("round_", range(2))
+def test_a_hundred_members_voting_at_once_give_exactly_a_hundred_votes(round_, settings):
+    settings.GOVERNANCE_QUORUM_PERCENT = "50"
+    voters = hundred_member_shops(round_)
+    now = timezone.now()
+    proposal = services.proposal_create(
+        user=voters[0][1],
+        member_id=voters[0][0].pk,
+        kind="fee",
+        title="A new fee",
+        rationale="Everyone at once.",
+        fee_percent="4.00",
+        effective_on=services.earliest_effective_day(now=now),
+        now=now - datetime.timedelta(days=1),
+    )
+    # 200 submissions released together by one barrier. Postgres allows 100 connections on
+    # this machine and other test runs share it, so at most the free ones (less a margin)
+    # are open at a time; every vote still queues on the proposal's row lock at once.
+    attempts = [(member, owner, n % 2) for n in range(2) for member, owner in voters]
+    gate = threading.BoundedSemaphore(max(10, min(len(attempts), free_connections() - 20)))
+    barrier = threading.Barrier(len(attempts))
+    results = [None] * len(attempts)
+
+    def vote(i, member, owner, choice):
+        try:
+            barrier.wait()
+            with gate:
+                try:
+                    results[i] = services.vote_cast(
+                        proposal_id=proposal.pk,
+                        user=owner,
+                        member_id=member.pk,
+                        choice=["yes", "no"][choice],
+                    )
+                finally:
+                    connection.close()
+        except Exception as error:  # noqa: BLE001 - each thread's answer is inspected
+            results[i] = error
+
+    threads = [
+        threading.Thread(target=vote, args=(i, *attempt)) for i, attempt in enumerate(attempts)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+
+    counted = [r for r in results if isinstance(r, Vote)]
+    refused = [r for r in results if isinstance(r, AlreadyVoted)]
+    assert (len(counted), len(refused)) == (MEMBERS, MEMBERS), [
+        r for r in results if not isinstance(r, Vote | AlreadyVoted)
+    ][:3]
+    assert Vote.objects.filter(proposal=proposal).count() == MEMBERS
+    assert ProposalEvent.objects.filter(proposal=proposal, kind="voted").count() == MEMBERS
+
+    Proposal.objects.filter(pk=proposal.pk).update(closes_at=timezone.now())
+    closed = services.proposal_close(proposal_id=proposal.pk)
+    assert closed.yes_count + closed.no_count == MEMBERS
+    assert closed.electorate == MEMBERS
