@@ -43,10 +43,19 @@ class CheckoutForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     payment_method = forms.ChoiceField(label=_("Payment"), widget=forms.RadioSelect)
+    points = forms.IntegerField(
+        label=_("Pay with points"),
+        required=False,
+        min_value=0,
+        help_text=_("1 point = 1 cent. Points pay for part of each shop's goods."),
+    )
 
-    def __init__(self, *args, shops, now=None, **kwargs):
+    def __init__(self, *args, shops, now=None, points_available=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.shops = shops
+        self.points_available = points_available
+        self.fields["points"].max_value = points_available
+        self.fields["points"].widget.attrs.update({"max": points_available, "inputmode": "numeric"})
         now = now or timezone.now()
         if not self.is_bound:
             self.initial.setdefault("checkout_token", secrets.token_urlsafe(24))
@@ -103,4 +112,5 @@ class CheckoutForm(forms.Form):
                 if not (data.get(name) or "").strip():
                     self.add_error(name, _("Needed for delivery."))
         data["wants_delivery"] = wants_delivery
+        data["points"] = data.get("points") or 0
         return data

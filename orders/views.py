@@ -93,7 +93,14 @@ def checkout(request):
             "email": request.user.email,
             "phone": request.user.phone,
         }
-    form = CheckoutForm(request.POST or None, shops=shops, initial=initial)
+    points_available = 0
+    if request.user.is_authenticated:
+        from loyalty.selectors import points_balance
+
+        points_available = points_balance(user=request.user)
+    form = CheckoutForm(
+        request.POST or None, shops=shops, initial=initial, points_available=points_available
+    )
     confirm_pin = False
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -124,6 +131,7 @@ def checkout(request):
                 phone=data["phone"],
                 notes=data["notes"],
                 payment_method=data["payment_method"],
+                points=data["points"],
                 address=address,
                 choices={
                     shop.pk: services.ShopChoice(

@@ -11,3 +11,4 @@ from .ledger import (  # noqa: F401
     presale_liability,
 )
 from .points import *  # noqa: F401,F403
+from .settlement import *  # noqa: F401,F403

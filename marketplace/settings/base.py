@@ -52,6 +52,9 @@ LOYALTY_MAX_DISCOUNT_PERCENT = min(int(os.environ.get("LOYALTY_MAX_DISCOUNT_PERC
 LOYALTY_POINTS_EXPIRE_MONTHS = int(os.environ.get("LOYALTY_POINTS_EXPIRE_MONTHS", "24"))
 LOYALTY_EXPIRY_REMINDER_DAYS = int(os.environ.get("LOYALTY_EXPIRY_REMINDER_DAYS", "30"))
 LOYALTY_MAX_COUNTER_PURCHASE = int(os.environ.get("LOYALTY_MAX_COUNTER_PURCHASE", "2000"))
+# Presales: days a pledge "paid at the shop" waits for the money; reminder before redemption ends.
+PRESALE_AT_SHOP_PAYMENT_DAYS = int(os.environ.get("PRESALE_AT_SHOP_PAYMENT_DAYS", "7"))
+PRESALE_REMINDER_DAYS = int(os.environ.get("PRESALE_REMINDER_DAYS", "14"))
 # The cooperative's rules. Who is a member: any of shop, collective, supporter.
 GOVERNANCE_MEMBER_KINDS = env_list("GOVERNANCE_MEMBER_KINDS", "shop")
 # Share of members who must vote (abstentions count) for a vote to be valid.
@@ -73,6 +76,11 @@ API_RATE_LIMIT_PER_MINUTE = int(os.environ.get("API_RATE_LIMIT_PER_MINUTE", "120
 # Couriers: riding speed and how much longer streets are than the straight line.
 BIKE_SPEED_KMH = float(os.environ.get("BIKE_SPEED_KMH", "15"))
 ROUTE_DETOUR_FACTOR = float(os.environ.get("ROUTE_DETOUR_FACTOR", "1.3"))
+# Shopping lists: the node's area around NODE_CENTRE, how far offers are looked for from the
+# customer, and walking speed for trip times.
+NODE_RADIUS_KM = float(os.environ.get("NODE_RADIUS_KM", "15"))
+SHOPPING_LIST_RADIUS_KM = float(os.environ.get("SHOPPING_LIST_RADIUS_KM", "8"))
+WALKING_SPEED_KMH = float(os.environ.get("WALKING_SPEED_KMH", "4.5"))
 # Open jobs nobody claimed in this many minutes are assigned in the background.
 JOB_AUTO_ASSIGN_AFTER_MINUTES = int(os.environ.get("JOB_AUTO_ASSIGN_AFTER_MINUTES", "10"))
 PAYMENT_PROVIDERS = [
@@ -249,6 +257,26 @@ CELERY_BEAT_SCHEDULE = {
     "settle-points-between-shops": {
         "task": "loyalty.tasks.settle_points_task",
         "schedule": 6 * 3600,
+    },
+    "close-due-campaigns": {
+        "task": "loyalty.tasks.close_due_campaigns_task",
+        "schedule": 60,
+    },
+    "open-due-redemptions": {
+        "task": "loyalty.tasks.open_due_redemptions_task",
+        "schedule": 3600,
+    },
+    "end-due-redemptions": {
+        "task": "loyalty.tasks.end_due_redemptions_task",
+        "schedule": 3600,
+    },
+    "lapse-unpaid-pledges": {
+        "task": "loyalty.tasks.lapse_unpaid_pledges_task",
+        "schedule": 15 * 60,
+    },
+    "remind-presale-supporters": {
+        "task": "loyalty.tasks.send_presale_reminders_task",
+        "schedule": 24 * 3600,
     },
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders_task",

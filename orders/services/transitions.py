@@ -72,14 +72,16 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     )
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
+    # Community points move with the order, in the same transaction: earned on completion;
+    # taken back on a refund; points spent on an order that did not complete come back.
+    from loyalty import services as loyalty
+
     if to_status in (S.COLLECTED, S.DELIVERED):
-        from loyalty.services import points_award_for_order
-
-        points_award_for_order(order=locked)
-    elif to_status == S.REFUNDED:
-        from loyalty.services import points_reverse_for_order
-
-        points_reverse_for_order(order=locked)
+        loyalty.points_award_for_order(order=locked)
+    elif to_status in (S.REJECTED, S.CANCELLED, S.REFUNDED):
+        if to_status == S.REFUNDED:
+            loyalty.points_reverse_for_order(order=locked)
+        loyalty.points_return_for_order(order=locked)
     if (
         to_status == S.READY
         and locked.fulfilment == Order.Fulfilment.DELIVERY
