@@ -1,0 +1,61 @@
+"""Emails about presale campaigns: the outcome at the deadline, redemption opening, a
+cancellation, and the reminder before redemption ends. Each is claimed before sending, so
+a task delivered twice sends once."""
+
+from django.contrib.auth import get_user_model
+from django.utils import timezone
+
+from . import emails
+from .models import Account, Campaign, CampaignEvent, Pledge
+
+
+def send_campaign_event(*, event_id: int) -> int:
+    """Tell every supporter with a paid (or, for refunds, refunded) pledge what happened."""
+    claimed = CampaignEvent.objects.filter(pk=event_id, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    )
+    if not claimed:
+        return 0
+    event = CampaignEvent.objects.select_related("campaign__shop").get(pk=event_id)
+    statuses = [Pledge.Status.PAID, Pledge.Status.REFUNDED]
+    supporter_ids = (
+        Pledge.objects.filter(campaign=event.campaign, status__in=statuses)
+        .values_list("supporter_id", flat=True)
+        .distinct()
+    )
+    sent = 0
+    try:
+        for user in get_user_model().objects.filter(pk__in=supporter_ids).order_by("pk"):
+            emails.send_to_supporter(
+                user=user,
+                template="loyalty/presales/email/campaign_event",
+                context={"campaign": event.campaign, "event": event, "Status": Campaign.Status},
+            )
+            sent += 1
+    except Exception:
+        if sent == 0:
+            CampaignEvent.objects.filter(pk=event_id).update(notified_at=None)
+        raise
+    return sent
+
+
+def send_reminder(*, pledge_id: int, services) -> bool:
+    pledge = Pledge.objects.select_related("campaign__shop", "supporter").get(pk=pledge_id)
+    if not services.presale_reminder_claim(pledge=pledge):
+        return False
+    holding = Account.objects.filter(
+        kind=Account.Kind.SUPPORTER_PRESALE, user=pledge.supporter, campaign=pledge.campaign
+    ).first()
+    remaining = holding.balance if holding else 0
+    if remaining <= 0:
+        return False
+    try:
+        emails.send_to_supporter(
+            user=pledge.supporter,
+            template="loyalty/presales/email/reminder",
+            context={"campaign": pledge.campaign, "remaining": services.money(remaining)},
+        )
+    except Exception:
+        services.presale_reminder_unclaim(pledge=pledge)
+        raise
+    return True
