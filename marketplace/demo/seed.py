@@ -413,6 +413,9 @@ class DemoTown:
                 shops.append(shop)
         with transaction.atomic():
             self.load_people(shops)
+        from loyalty.demo import load_loyalty_demo
+
+        load_loyalty_demo(shops=shops, domain=DEMO_DOMAIN)
         if connection.vendor == "postgresql":
             # Fresh bulk loads have no planner statistics until autovacuum gets round to them.
             with connection.cursor() as cursor:
