@@ -26,7 +26,7 @@ def load_loyalty_demo(*, shops, domain: str) -> None:
     history = [
         ("demo-earn-1", shops[0], 480, "Purchases in the summer", 60),
         ("demo-earn-2", shops[1], 730, "Weekly vegetables", 30),
-        ("demo-spend-1", shops[2], -300, "Spent at the counter", 10),
+        ("demo-spend-1", shops[2], -300, "A birthday cake", 10),
     ]
     for key, shop, points, memo, days_ago in history:
         if LedgerTransaction.objects.filter(idempotency_key=key).exists():

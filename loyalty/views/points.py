@@ -63,7 +63,7 @@ def _card_link(request, card) -> str:
 @require_GET
 def card(request):
     card = services.card_for(request.user)
-    qr = segno.make(_card_link(request, card), error="m").svg_inline(scale=6, dark="#1d2421")
+    qr = segno.make(_card_link(request, card), error="m").svg_inline(scale=7, dark="#1d2421")
     return render(
         request,
         "loyalty/card.html",
