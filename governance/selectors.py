@@ -384,7 +384,7 @@ def fees_collected_by_month(*, months: int = 12, now=None) -> list[tuple[datetim
     from orders.models import Order
 
     today = timezone.localdate(now or timezone.now())
-    first = _months_back(today.replace(day=1), months - 1)
+    first = months_back(today.replace(day=1), months - 1)
     rows = (
         Order.objects.filter(
             status__in=[Order.Status.COLLECTED, Order.Status.DELIVERED],
@@ -404,13 +404,13 @@ def fees_collected_by_month(*, months: int = 12, now=None) -> list[tuple[datetim
     return [(month, by_month.get(month, Decimal("0"))) for month in _month_range(first, months)]
 
 
-def _months_back(month: datetime.date, n: int) -> datetime.date:
+def months_back(month: datetime.date, n: int) -> datetime.date:
     index = month.year * 12 + month.month - 1 - n
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def _month_range(first: datetime.date, n: int) -> list[datetime.date]:
-    return [_months_back(first, -i) for i in range(n)]
+    return [months_back(first, -i) for i in range(n)]
 
 
 def loyalty_figures() -> dict | None:
