@@ -8,6 +8,7 @@ from .models import (
     ProductPhoto,
     Shop,
     ShopMembership,
+    Synonym,
     UnmetSearch,
 )
 
@@ -65,3 +66,9 @@ class UnmetSearchAdmin(admin.ModelAdmin):
     list_display = ["term", "area", "created_at"]
     search_fields = ["term"]
     date_hierarchy = "created_at"
+
+
+@admin.register(Synonym)
+class SynonymAdmin(admin.ModelAdmin):
+    list_display = ["term", "alternatives"]
+    search_fields = ["term", "alternatives"]

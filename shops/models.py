@@ -462,3 +462,118 @@ class TeamInvitation(TimeStamped):
 
     def __str__(self):
         return f"{self.email} → {self.shop}"
+
+
+# Shopping lists ------------------------------------------------------------------------------
+
+
+class ShoppingList(TimeStamped):
+    """A customer's list of things to get, written as on paper. Kept for an account, or for
+    a visitor by a key in their session until they log in."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="shopping_lists",
+    )
+    visitor_key = models.CharField(max_length=64, blank=True, default="", db_index=True)
+    name = models.CharField(_("name"), max_length=80)
+    # Where the customer starts from, as they last said (browser position or typed place).
+    start_latitude = models.FloatField(null=True, blank=True)
+    start_longitude = models.FloatField(null=True, blank=True)
+    start_label = models.CharField(_("starting from"), max_length=120, blank=True)
+    round_trip = models.BooleanField(_("come back to the start"), default=True)
+
+    class Meta:
+        verbose_name = _("shopping list")
+        verbose_name_plural = _("shopping lists")
+        ordering = ["-updated_at", "-pk"]
+        indexes = [models.Index(fields=["owner", "-updated_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(owner__isnull=False) | ~Q(visitor_key=""),
+                name="shopping_list_has_an_owner",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("shopping_list:detail", kwargs={"list_id": self.pk})
+
+    @property
+    def start(self):
+        from marketplace.geo import Point
+
+        if self.start_latitude is None or self.start_longitude is None:
+            return None
+        return Point(self.start_latitude, self.start_longitude)
+
+
+class ShoppingListLine(models.Model):
+    """One line as written ("2 kg potatoes"), what is looked for ("potatoes") and the
+    amount understood (2 kg)."""
+
+    class Measure(models.TextChoices):
+        COUNT = "piece", _("pieces")
+        PACK = "pack", _("packs")
+        MASS = "kg", _("kg")
+        VOLUME = "litre", _("litres")
+
+    shopping_list = models.ForeignKey(ShoppingList, on_delete=models.CASCADE, related_name="lines")
+    position = models.PositiveIntegerField(_("position"), default=0)
+    text = models.CharField(_("line"), max_length=200)
+    query = models.CharField(_("looked for"), max_length=200)
+    amount = models.DecimalField(max_digits=10, decimal_places=3, null=True, blank=True)
+    measure = models.CharField(max_length=8, choices=Measure.choices, blank=True)
+    done = models.BooleanField(_("done"), default=False)
+    # The offer the customer picked; otherwise the best match is used.
+    chosen_product = models.ForeignKey(
+        Product, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("shopping list line")
+        verbose_name_plural = _("shopping list lines")
+        ordering = ["position", "pk"]
+        indexes = [models.Index(fields=["shopping_list", "position"])]
+
+    def __str__(self):
+        return self.text
+
+    @property
+    def parsed_amount(self):
+        from .list_parsing import Amount
+
+        if self.amount is None or not self.measure:
+            return None
+        return Amount(self.amount, self.measure)
+
+
+class Synonym(models.Model):
+    """What people write and what the node's shops call it: "spuds" → "potatoes". Edited
+    by the node's operators in the admin; used when matching shopping lists."""
+
+    term = models.CharField(
+        _("people write"), max_length=80, unique=True, help_text=_("e.g. “spuds”")
+    )
+    alternatives = models.CharField(
+        _("shops call it"),
+        max_length=300,
+        help_text=_("One or more names, separated by commas, e.g. “potatoes”."),
+    )
+
+    class Meta:
+        verbose_name = _("synonym")
+        verbose_name_plural = _("synonyms")
+        ordering = ["term"]
+
+    def __str__(self):
+        return f"{self.term} → {self.alternatives}"
+
+    def save(self, *args, **kwargs):
+        self.term = " ".join(self.term.lower().split())
+        super().save(*args, **kwargs)

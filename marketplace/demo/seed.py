@@ -25,6 +25,7 @@ from governance.models import Member
 from logistics.models import Collective, Courier
 from marketplace.models import Postcode
 from shops.models import Category, Label, OpeningHours, Product, Shop, ShopMembership
+from shops.services.shopping_list import shopping_list_demo_load
 
 from . import catalogue
 
@@ -413,9 +414,13 @@ class DemoTown:
                 shops.append(shop)
         with transaction.atomic():
             self.load_people(shops)
+            shopping_list_demo_load()
         from loyalty.demo import load_loyalty_demo
 
         load_loyalty_demo(shops=shops, domain=DEMO_DOMAIN)
+        from governance.demo import load_governance_demo
+
+        self.logins += [DemoLogin(*row) for row in load_governance_demo(domain=DEMO_DOMAIN)]
         if connection.vendor == "postgresql":
             # Fresh bulk loads have no planner statistics until autovacuum gets round to them.
             with connection.cursor() as cursor:

@@ -1,0 +1,73 @@
+"""Input shapes of the shopping-list pages; what a list may hold is checked by the service."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .list_parsing import MAX_LINES
+
+# Long enough for a pasted list far over the limit, so the service can say how many lines
+# it has instead of a bare "too long".
+MAX_TEXT = 60_000
+
+
+class ShoppingListForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name (optional)"),
+        max_length=80,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    text = forms.CharField(
+        label=_("What do you need?"),
+        help_text=_("One thing per line, as on paper: “2 kg potatoes”, “500g coffee”, “oat milk”.")
+        + " "
+        + _("At most %(max)s lines.") % {"max": MAX_LINES},
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 8, "autocapitalize": "sentences"}),
+    )
+
+
+class AddLineForm(forms.Form):
+    text = forms.CharField(
+        label=_("Add to the list"),
+        max_length=MAX_TEXT,
+        required=False,
+        widget=forms.TextInput(
+            attrs={"placeholder": _("e.g. 3 x oat milk"), "autocomplete": "off"}
+        ),
+    )
+
+
+class LineChangeForm(forms.Form):
+    done = forms.TypedChoiceField(
+        choices=[("1", "1"), ("0", "0")],
+        coerce=lambda v: v == "1",
+        required=False,
+        empty_value=None,
+    )
+    product = forms.IntegerField(min_value=0, required=False)
+
+
+class StartForm(forms.Form):
+    place = forms.CharField(
+        label=_("Starting from"),
+        help_text=_("A postcode or an address in town, or use your position."),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"autocomplete": "postal-code street-address"}),
+    )
+    lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
+    round_trip = forms.BooleanField(
+        label=_("Come back here at the end"), required=False, initial=True
+    )
+
+    def clean(self):
+        data = super().clean()
+        has_position = data.get("lat") is not None and data.get("lon") is not None
+        if not has_position and not (data.get("place") or "").strip() and not self.errors:
+            raise forms.ValidationError(
+                _("Use your position, or type a postcode or an address in town.")
+            )
+        return data

@@ -1,0 +1,70 @@
+// Shopping-list trip page: "Use my position" fills the start form from the browser and
+// sends it; the trip map shows the start, the numbered shops and the way between them.
+(function () {
+  "use strict";
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-locate-start]");
+    if (!button) return;
+    event.preventDefault();
+    var form = button.form;
+    var status = document.getElementById(button.getAttribute("aria-describedby"));
+    if (!navigator.geolocation) {
+      if (status) status.textContent = button.dataset.unsupported;
+      return;
+    }
+    if (status) status.textContent = button.dataset.working;
+    navigator.geolocation.getCurrentPosition(
+      function (position) {
+        form.elements.lat.value = position.coords.latitude.toFixed(5);
+        form.elements.lon.value = position.coords.longitude.toFixed(5);
+        form.elements.place.value = "";
+        form.submit();
+      },
+      function () {
+        if (status) status.textContent = button.dataset.failed;
+      },
+      { maximumAge: 600000, timeout: 10000 }
+    );
+  });
+  // A typed place replaces a position found earlier.
+  document.addEventListener("input", function (event) {
+    if (event.target.name === "place" && event.target.form.elements.lat) {
+      event.target.form.elements.lat.value = "";
+      event.target.form.elements.lon.value = "";
+    }
+  });
+
+  function draw() {
+    var element = document.getElementById("trip-map");
+    var source = document.getElementById("trip-map-data");
+    if (!element || !source || typeof L === "undefined") return;
+    var data = JSON.parse(source.textContent);
+    var map = L.map(element, { scrollWheelZoom: false }).setView(data.centre, 15);
+    L.tileLayer(data.tileUrl, { maxZoom: 19, attribution: data.attribution }).addTo(map);
+    var way = [];
+    if (data.start) {
+      way.push([data.start.lat, data.start.lon]);
+      L.circleMarker(way[0], { radius: 9, color: "#154d35", fillColor: "#ffffff", fillOpacity: 1, weight: 3 })
+        .addTo(map).bindTooltip(element.dataset.startLabel || "Start");
+    }
+    data.stops.forEach(function (stop) {
+      var icon = L.divIcon({ className: "trip-stop", html: String(stop.n), iconSize: [28, 28] });
+      var marker = L.marker([stop.lat, stop.lon], { icon: icon, title: stop.n + ". " + stop.name, alt: stop.name }).addTo(map);
+      var popup = document.createElement("div");
+      var name = document.createElement("a");
+      name.textContent = stop.n + ". " + stop.name;
+      name.href = stop.url;
+      popup.appendChild(name);
+      popup.appendChild(document.createElement("br"));
+      popup.appendChild(document.createTextNode(stop.address));
+      marker.bindPopup(popup);
+      way.push([stop.lat, stop.lon]);
+    });
+    if (data.roundTrip && data.start && data.stops.length) way.push([data.start.lat, data.start.lon]);
+    if (way.length > 1) {
+      L.polyline(way, { color: "#b6461b", weight: 4, dashArray: "6 8" }).addTo(map);
+      map.fitBounds(way, { padding: [28, 28] });
+    }
+  }
+  if (document.readyState === "complete") draw(); else window.addEventListener("load", draw);
+})();
