@@ -22,6 +22,21 @@ def points_balance(*, user) -> int:
     return account.balance if account else 0
 
 
+def points_usable_on(*, user, subtotals) -> tuple[int, int]:
+    """(points held, points usable) for a cart whose shops' goods come to `subtotals`: each
+    shop's goods may be paid up to the node's share with points."""
+    from .services.points import max_discount_points
+
+    held = points_balance(user=user)
+    cap = sum(
+        max_discount_points(
+            amount if isinstance(amount, Money) else Money(amount, settings.DEFAULT_CURRENCY)
+        )
+        for amount in subtotals
+    )
+    return held, min(held, cap)
+
+
 def wallet(*, user, card) -> dict:
     """What the wallet page shows at the top: balance, level, and the way to the next."""
     earned = points_earned_in_year(user)

@@ -1,6 +1,7 @@
 import secrets
 
 from django import forms
+from django.core.validators import MaxValueValidator
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -54,7 +55,7 @@ class CheckoutForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.shops = shops
         self.points_available = points_available
-        self.fields["points"].max_value = points_available
+        self.fields["points"].validators.append(MaxValueValidator(points_available))
         self.fields["points"].widget.attrs.update({"max": points_available, "inputmode": "numeric"})
         now = now or timezone.now()
         if not self.is_bound:

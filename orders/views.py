@@ -93,11 +93,13 @@ def checkout(request):
             "email": request.user.email,
             "phone": request.user.phone,
         }
-    points_available = 0
+    points_available = points_usable = 0
     if request.user.is_authenticated:
-        from loyalty.selectors import points_balance
+        from loyalty.selectors import points_usable_on
 
-        points_available = points_balance(user=request.user)
+        points_available, points_usable = points_usable_on(
+            user=request.user, subtotals=[group.subtotal for group in contents.groups]
+        )
     form = CheckoutForm(
         request.POST or None, shops=shops, initial=initial, points_available=points_available
     )
@@ -158,6 +160,7 @@ def checkout(request):
             "cart": contents,
             "form": form,
             "confirm_pin": confirm_pin,
+            "points_usable": points_usable,
             "map_data": {
                 "tileUrl": settings.MAP_TILE_URL,
                 "attribution": settings.MAP_TILE_ATTRIBUTION,
@@ -372,7 +375,12 @@ def stripe_webhook(request):
         return HttpResponseBadRequest("invalid signature or payload")
     event = event.to_dict()
     session = event["data"]["object"]
-    if event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":
+    if (session.get("metadata") or {}).get("pledge_id"):
+        # A presale pledge's Checkout session: the loyalty app confirms or lapses it.
+        from loyalty.services.presales import pledge_stripe_event
+
+        pledge_stripe_event(event=event)
+    elif event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":
         services.payment_succeeded(
             provider="card",
             reference=session["id"],

@@ -404,3 +404,28 @@ SUPPORTER_URLS = ["loyalty:wallet", "loyalty:card", "loyalty:offers"]
 def test_supporter_pages_need_a_login(client, name):
     response = client.get(reverse(name))
     assert response.status_code == 302 and "login" in response["Location"]
+
+
+def test_the_checkout_page_offers_points_and_refuses_more_than_held(client):
+    from orders.tests.test_views import checkout_form
+
+    customer = UserFactory()
+    give_points(customer, 400)
+    shop = open_shop()
+    bread = ProductFactory(shop=shop, price=Money("6.00", "EUR"))
+    client.force_login(customer)
+    client.post(reverse("orders:cart_add", args=[bread.pk]), {"quantity": "1"})
+
+    page = client.get(reverse("orders:checkout"))
+    assert page.context["points_usable"] == 300  # half of 6.00 €
+    assert "Up to 300 can pay for this cart." in page.content.decode()
+    refused = client.post(reverse("orders:checkout"), checkout_form(client, shop, points="401"))
+    assert refused.status_code == 400 and not Order.objects.exists()
+
+    placed = client.post(reverse("orders:checkout"), checkout_form(client, shop, points="250"))
+
+    order = Order.objects.get()
+    assert placed.status_code == 302
+    assert order.points_redeemed == 250 and order.total == Money("3.50", "EUR")
+    assert balance(customer) == 150
+    assert "−€2.50" in client.get(order.get_absolute_url()).content.decode()
