@@ -1,6 +1,7 @@
 from django.urls import path
 
 from .views import points as views
+from .views import presales
 
 app_name = "loyalty"
 
@@ -22,4 +23,57 @@ urlpatterns = [
     path("dashboard/<int:shop_id>/offers/", views.shop_offers, name="shop_offers"),
     path("dashboard/<int:shop_id>/settlement/", views.shop_settlement, name="shop_settlement"),
     # Presale campaigns (views/presales.py) ---------------------------------------------
+    path("presales/", presales.presale_list, name="presale_list"),
+    path("presales/<int:campaign_id>/", presales.campaign_detail, name="campaign_detail"),
+    path("presales/<int:campaign_id>/pledge/", presales.pledge_create, name="pledge_create"),
+    path("presales/mine/", presales.my_pledges, name="my_pledges"),
+    path("presales/mine/<int:pledge_id>/", presales.pledge_detail, name="pledge_detail"),
+    path("presales/mine/<int:pledge_id>/pay/", presales.pledge_pay, name="pledge_pay"),
+    path("presales/mine/<int:pledge_id>/withdraw/", presales.pledge_cancel, name="pledge_cancel"),
+    path("dashboard/<int:shop_id>/presales/", presales.shop_campaigns, name="shop_campaigns"),
+    path(
+        "dashboard/<int:shop_id>/presales/new/",
+        presales.shop_campaign_new,
+        name="shop_campaign_new",
+    ),
+    path(
+        "dashboard/<int:shop_id>/presales/<int:campaign_id>/",
+        presales.shop_campaign,
+        name="shop_campaign",
+    ),
+    path(
+        "dashboard/<int:shop_id>/presales/<int:campaign_id>/edit/",
+        presales.shop_campaign_edit,
+        name="shop_campaign_edit",
+    ),
+    path(
+        "dashboard/<int:shop_id>/presales/<int:campaign_id>/publish/",
+        presales.shop_campaign_publish,
+        name="shop_campaign_publish",
+    ),
+    path(
+        "dashboard/<int:shop_id>/presales/<int:campaign_id>/open-redemption/",
+        presales.shop_campaign_open_redemption,
+        name="shop_campaign_open_redemption",
+    ),
+    path(
+        "dashboard/<int:shop_id>/presales/<int:campaign_id>/cancel/",
+        presales.shop_campaign_cancel,
+        name="shop_campaign_cancel",
+    ),
+    path(
+        "dashboard/<int:shop_id>/counter/presale/redeem/",
+        presales.counter_presale_redeem,
+        name="counter_presale_redeem",
+    ),
+    path(
+        "dashboard/<int:shop_id>/counter/presale/paid/",
+        presales.counter_pledge_paid,
+        name="counter_pledge_paid",
+    ),
+    path(
+        "dashboard/<int:shop_id>/counter/presale/handed-back/",
+        presales.counter_refund_handed,
+        name="counter_refund_handed",
+    ),
 ]
