@@ -247,8 +247,9 @@ def transparency(request):
     loyalty = figures["loyalty"]
     settlement_chart = None
     if loyalty and loyalty.get("settlements"):
+        rows = sorted(loyalty["settlements"], key=lambda row: row["month"])
         settlement_chart = bar_chart(
-            [(month(row["month"]), row["value"].amount) for row in loyalty["settlements"]],
+            [(month(row["month"]), getattr(row["value"], "amount", row["value"])) for row in rows],
             display=_money,
         )
     return render(
@@ -259,7 +260,7 @@ def transparency(request):
             "fees_chart": bar_chart(
                 [(month(m), v) for m, v in figures["fees_by_month"]], display=_money
             ),
-            "fees_rows": [(m, _money(v)) for m, v in figures["fees_by_month"]],
+            "fees_total": sum((v for _m, v in figures["fees_by_month"]), 0),
             "settlement_chart": settlement_chart,
         },
     )

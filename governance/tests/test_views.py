@@ -496,3 +496,42 @@ def test_every_governance_url_refuses_a_wrong_user_and_changes_nothing(
     assert not NoticeboardReply.objects.exists()
     assert NoticeboardPost.objects.get().closed_at is None
     assert ShopNews.objects.get().title == "N"
+
+
+def test_fees_of_collected_orders_are_summed_by_month_and_loyalty_figures_shown(
+    client, monkeypatch
+):
+    from djmoney.money import Money
+
+    from governance import selectors
+    from orders.services import checkout_place
+    from orders.tests.factories import cart_with, open_shop, pickup_request
+    from shops.tests.factories import ProductFactory
+
+    shop = open_shop()
+    product = ProductFactory(shop=shop, price=Money("10.00", "EUR"), stock_quantity=20)
+    placed = []
+    for _ in range(3):
+        cart = cart_with([(product, "1")])
+        placed.append(
+            checkout_place(
+                cart=cart, customer=cart.user, request=pickup_request([shop])
+            ).orders.get()
+        )
+    from orders.models import Order
+
+    Order.objects.filter(pk__in=[placed[0].pk, placed[1].pk]).update(status="collected")
+    fee = placed[0].platform_fee.amount
+    monkeypatch.setattr(
+        selectors,
+        "loyalty_figures",
+        lambda: {
+            "settlements": [{"month": datetime.date(2026, 10, 1), "value": Money("12.30", "EUR")}],
+            "expired": [{"month": datetime.date(2026, 9, 1), "points": 420}],
+        },
+    )
+    response = client.get(reverse("governance:transparency"))
+    assert response.context["fees_by_month"][-1][1] == 2 * fee  # the third is not collected
+    page = response.content.decode()
+    assert "Fees collected by month" in page
+    assert "€12.30" in page and "420" in page
