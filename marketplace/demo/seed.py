@@ -418,6 +418,9 @@ class DemoTown:
         from loyalty.demo import load_loyalty_demo
 
         load_loyalty_demo(shops=shops, domain=DEMO_DOMAIN)
+        from loyalty.presale_demo import load_presale_demo
+
+        load_presale_demo(shops=shops, domain=DEMO_DOMAIN)
         from governance.demo import load_governance_demo
 
         self.logins += [DemoLogin(*row) for row in load_governance_demo(domain=DEMO_DOMAIN)]
