@@ -9,34 +9,47 @@ from . import selectors
 from .models import Proposal
 
 
-def send_result(proposal: Proposal, *, site_url: str = "") -> int:
-    """Tell every member (one message each, so addresses stay private) and, for an
-    admission, the applicant, how the vote ended. Returns the number of messages."""
-    recipients = set(selectors.member_emails())
-    applicant = proposal.author.email if proposal.author_id else ""
-    if proposal.kind == Proposal.Kind.ADMISSION and applicant:
-        recipients.add(applicant)
-    tally = selectors.proposal_tally(proposal=proposal)
+def _send_each(*, recipients, template: str, context: dict) -> int:
+    """One message per recipient, so addresses stay private."""
     sent = 0
     with translation.override(settings.LANGUAGE_CODE):
         for email in sorted(recipients):
-            context = {
-                "proposal": proposal,
-                "tally": tally,
-                "is_applicant": email == applicant and proposal.kind == Proposal.Kind.ADMISSION,
-                "SITE_NAME": settings.SITE_NAME,
-            }
-            subject = " ".join(
-                render_to_string("governance/email/result_subject.txt", context).split()
-            )
+            full = {**context, "SITE_NAME": settings.SITE_NAME, "recipient": email}
+            subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
             message = EmailMultiAlternatives(
                 subject=f"[{settings.SITE_NAME}] {subject}",
-                body=render_to_string("governance/email/result.txt", context),
+                body=render_to_string(f"{template}.txt", full),
                 to=[email],
             )
-            message.attach_alternative(
-                render_to_string("governance/email/result.html", context), "text/html"
-            )
+            message.attach_alternative(render_to_string(f"{template}.html", full), "text/html")
             message.send()
             sent += 1
     return sent
+
+
+def send_opening(proposal: Proposal) -> int:
+    """Tell every member a vote has opened, what it is about and until when it runs."""
+    return _send_each(
+        recipients=set(selectors.member_emails()),
+        template="governance/email/opened",
+        context={"proposal": proposal},
+    )
+
+
+def send_result(proposal: Proposal) -> int:
+    """Tell every member and, for an admission, the applicant how the vote ended.
+    Returns the number of messages."""
+    recipients = set(selectors.member_emails())
+    applicant = ""
+    if proposal.kind == Proposal.Kind.ADMISSION and proposal.author_id:
+        applicant = proposal.author.email
+        recipients.add(applicant)
+    return _send_each(
+        recipients=recipients,
+        template="governance/email/result",
+        context={
+            "proposal": proposal,
+            "tally": selectors.proposal_tally(proposal=proposal),
+            "applicant": applicant,
+        },
+    )

@@ -29,3 +29,20 @@ def announce_proposal_result_task(proposal_id: int) -> bool:
         Proposal.objects.filter(pk=proposal_id).update(result_announced_at=None)
         raise
     return True
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def announce_proposal_opened_task(proposal_id: int) -> bool:
+    claimed = Proposal.objects.filter(pk=proposal_id, opening_announced_at__isnull=True).update(
+        opening_announced_at=timezone.now()
+    )
+    if not claimed:
+        return False
+    try:
+        emails.send_opening(
+            Proposal.objects.select_related("shop", "proposed_by__shop").get(pk=proposal_id)
+        )
+    except Exception:
+        Proposal.objects.filter(pk=proposal_id).update(opening_announced_at=None)
+        raise
+    return True

@@ -38,6 +38,9 @@ def _open(*, kind, title, rationale, member, user, now, **subject) -> Proposal:
     ProposalEvent.objects.create(
         proposal=proposal, kind=ProposalEvent.Kind.OPENED, member=member, actor=user, created_at=now
     )
+    from ..tasks import announce_proposal_opened_task
+
+    transaction.on_commit(lambda: announce_proposal_opened_task.delay(proposal.pk))
     return proposal
 
 

@@ -383,3 +383,27 @@ def test_members_can_put_an_applying_shop_to_the_vote_again(postcode):
             rationale="R",
             shop_id=proposal.shop_id,
         )
+
+
+def test_members_hear_of_a_new_vote_once(django_capture_on_commit_callbacks):
+    voters = member_shops(3)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = fee_proposal(*voters[0])
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(o.email for _m, o in voters)
+    assert mail.outbox[0].subject.endswith("New vote: Lower the fee")
+    assert "a transaction fee of 4 %" in mail.outbox[0].body
+    assert tasks.announce_proposal_opened_task(proposal.pk) is False
+    assert len(mail.outbox) == 3
+
+
+def test_the_beat_closes_due_proposals(settings):
+    from marketplace.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["close-due-proposals"]
+    assert entry["task"] in app.tasks and entry["schedule"] <= 300
+    voters = member_shops(2)
+    proposal = fee_proposal(*voters[0], now=timezone.now() - datetime.timedelta(days=15))
+    assert tasks.close_due_proposals_task() == 1
+    proposal.refresh_from_db()
+    assert proposal.is_closed
+    assert tasks.close_due_proposals_task() == 0
