@@ -88,5 +88,4 @@ def test_back_a_campaign_then_redeem_half_at_the_counter(page, demo_town):
     page.goto(f"{base}/presales/mine/")
     row = page.get_by_role("row").filter(has_text=TITLE).first  # the value-left table
     expect(row).to_contain_text("€20.00")
-    page.screenshot(path="/tmp/presale_mine.png", full_page=True)
     expect(row).to_contain_text("now, until")
