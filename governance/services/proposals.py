@@ -1,10 +1,11 @@
-"""Proposals, votes and closing. A vote and the close both lock the proposal's row, so a
-vote either lands before the close and is counted, or after it and is refused."""
+"""Proposals, votes and closing. A vote share-locks the proposal's row and the close locks
+it exclusively, so a vote either lands before the close and is counted, or after it and is
+refused, while votes never wait for each other."""
 
 import datetime
 from decimal import Decimal, InvalidOperation
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -166,14 +167,15 @@ def vote_cast(
 ) -> Vote:
     """Cast (or, with change=True, change) the vote of a member `user` acts for.
 
-    The proposal row is locked first, so the close never misses or overtakes a vote. The
-    database holds one vote per member and proposal. Raises NotAMember (not theirs to cast),
+    The proposal row is share-locked first: votes run side by side, while the close (which
+    takes the row exclusively) waits for votes in flight and every later vote sees it closed.
+    The database holds one vote per member and proposal. Raises NotAMember (not theirs to cast),
     VotingClosed, AlreadyVoted (a second vote without change), GovernanceError (no such
     choice); then nothing was counted."""
     now = now or timezone.now()
     member = selectors.voting_member(user=user, member_id=member_id)
     with transaction.atomic():
-        proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
+        proposal = _share_locked(proposal_id)
         if not proposal.is_open_at(now):
             raise VotingClosed()
         option = None
@@ -184,7 +186,7 @@ def vote_cast(
                 raise GovernanceError(_("Choose one of the options."))
         elif choice not in Vote.Choice.values:
             raise GovernanceError(_("Choose yes, no or abstain."))
-        vote = Vote.objects.filter(proposal=proposal, member=member).first()
+        vote = Vote.objects.select_for_update().filter(proposal=proposal, member=member).first()
         if vote is not None:
             if not change:
                 raise AlreadyVoted()
@@ -210,6 +212,21 @@ def vote_cast(
             proposal=proposal, kind=kind, member=member, actor=user, created_at=now
         )
         return vote
+
+
+def _share_locked(proposal_id: int) -> Proposal:
+    """The proposal under FOR SHARE (Django's select_for_update only locks exclusively)."""
+    found = list(
+        Proposal.objects.raw(
+            f"SELECT * FROM {Proposal._meta.db_table} WHERE id = %s FOR SHARE"
+            if connection.vendor == "postgresql"
+            else f"SELECT * FROM {Proposal._meta.db_table} WHERE id = %s",
+            [proposal_id],
+        )
+    )
+    if not found:
+        raise Proposal.DoesNotExist
+    return found[0]
 
 
 def _int(value):

@@ -3,13 +3,14 @@ votes counted, 100 second clicks refused, and the tally at the close says 100.""
 
 import datetime
 import threading
+import time
 
 import pytest
 from django.db import connection
 from django.utils import timezone
 
 from governance import services
-from governance.exceptions import AlreadyVoted
+from governance.exceptions import AlreadyVoted, VotingClosed
 from governance.models import Member, Proposal, ProposalEvent, Vote
 from marketplace.models import User
 from shops.models import Shop, ShopMembership
@@ -113,3 +114,56 @@ def test_a_hundred_members_voting_at_once_give_exactly_a_hundred_votes(round_, s
     closed = services.proposal_close(proposal_id=proposal.pk)
     assert closed.yes_count + closed.no_count == MEMBERS
     assert closed.electorate == MEMBERS
+
+
+def test_votes_racing_the_close_are_either_in_the_tally_or_refused():
+    voters = hundred_member_shops("close")[:30]
+    now = timezone.now()
+    proposal = services.proposal_create(
+        user=voters[0][1],
+        member_id=voters[0][0].pk,
+        kind="fee",
+        title="Racing the close",
+        rationale="Votes arrive while the vote closes.",
+        fee_percent="4.00",
+        effective_on=services.earliest_effective_day(now=now),
+        now=now - datetime.timedelta(days=1),
+    )
+    barrier = threading.Barrier(len(voters) + 1)
+    results = [None] * len(voters)
+
+    def vote(i, member, owner):
+        try:
+            barrier.wait()
+            time.sleep(i * 0.02)  # arrivals spread over 0.6 s
+            results[i] = services.vote_cast(
+                proposal_id=proposal.pk, user=owner, member_id=member.pk, choice="yes"
+            )
+        except Exception as error:  # noqa: BLE001 - each thread's answer is inspected
+            results[i] = error
+        finally:
+            connection.close()
+
+    def close_midway():
+        try:
+            barrier.wait()
+            time.sleep(0.3)
+            Proposal.objects.filter(pk=proposal.pk).update(closes_at=timezone.now())
+            services.proposal_close(proposal_id=proposal.pk)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=vote, args=(i, *v)) for i, v in enumerate(voters)]
+    threads.append(threading.Thread(target=close_midway))
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    proposal.refresh_from_db()
+    counted = [r for r in results if isinstance(r, Vote)]
+    refused = [r for r in results if isinstance(r, VotingClosed)]
+    assert proposal.is_closed
+    assert len(counted) + len(refused) == len(voters), results
+    assert counted and refused  # the close really fell among the votes
+    assert proposal.yes_count == len(counted) == Vote.objects.filter(proposal=proposal).count()
