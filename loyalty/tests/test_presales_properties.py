@@ -22,7 +22,7 @@ pytestmark = pytest.mark.django_db
 pledge = st.tuples(
     st.just("pledge"),
     st.integers(0, 2),
-    st.integers(500, 6000),
+    st.integers(1000, 6000),
     st.integers(0, 100),
     st.booleans() | st.just(True),  # mostly paid at the counter right away
 )
@@ -37,8 +37,8 @@ later = st.one_of(
 )
 # Pledges first, then what happens at or before the deadline, then anything.
 steps = st.tuples(
-    st.lists(pledge, max_size=8),
-    st.sampled_from(["open", "close", "close_and_open", "cancel", "nothing"]),
+    st.lists(pledge, min_size=1, max_size=8),
+    st.sampled_from(["open", "close_and_open", "close_and_open", "close", "cancel", "nothing"]),
     st.lists(later, max_size=15),
 ).map(
     lambda parts: [
