@@ -224,6 +224,27 @@ def measure_dispatch(args) -> dict:
     return json.loads(output)
 
 
+def measure_shopping_list(args) -> dict:
+    """Trip planning (20 lines, 50 shops) and list matching at scale, bench/shopping_list.py."""
+    repeats, instances = ("10", "20") if args.quick else ("50", "60")
+    output = subprocess.run(
+        [
+            sys.executable,
+            str(BENCH / "shopping_list.py"),
+            "--repeats",
+            repeats,
+            "--instances",
+            instances,
+        ],
+        cwd=ROOT,
+        env=dev_env(args.database_url),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
 def measure_checkouts(args) -> dict:
     """Checkouts per second from bench/checkouts.py (many buyers, many products)."""
     output = subprocess.run(
@@ -398,6 +419,8 @@ def main() -> None:
     catalogue = measure_catalogue(args)
     log("Timing dispatch: assignment, routes, board…")
     dispatch = measure_dispatch(args)
+    log("Timing shopping lists: trip planning and matching…")
+    shopping = measure_shopping_list(args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -418,6 +441,7 @@ def main() -> None:
         "checkout": checkout,
         "catalogue": catalogue,
         "dispatch": dispatch,
+        "shopping_list": shopping,
     }
     print_summary(report)
     log(
@@ -440,6 +464,18 @@ def main() -> None:
         f"{dispatch['route_saving_vs_one_at_a_time_pct']} % shorter than one order at a time; "
         f"board with {dispatch['board_jobs']} jobs: "
         f"p50 {dispatch['board_ms_p50']} ms, p95 {dispatch['board_ms_p95']} ms."
+    )
+    plan_verdict = "OK" if shopping["plan_ok"] else "TOO SLOW"
+    log(
+        f"Shopping list: planning 20 lines over 50 shops p50 {shopping['plan_ms']['p50_ms']} ms, "
+        f"p95 {shopping['plan_ms']['p95_ms']} ms, max {shopping['plan_ms']['max_ms']} ms "
+        f"(target < {shopping['plan_target_ms']} ms: {plan_verdict}); "
+        f"heuristic vs exact on 8 shops: mean gap {shopping['heuristic_gap_mean_pct']} %, worst "
+        f"{shopping['heuristic_gap_worst_pct']} %; matching {shopping['match_lines']} lines among "
+        f"{shopping['match_products']:,} products p50 {shopping['match_ms']['p50_ms']} ms, p95 "
+        f"{shopping['match_ms']['p95_ms']} ms in {shopping['match_sql_queries']} queries; "
+        f"list page data p50 {shopping['page_ms']['p50_ms']} ms, "
+        f"trip p50 {shopping['trip_ms']['p50_ms']} ms."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]

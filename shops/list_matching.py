@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, transaction
 from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
@@ -29,6 +29,9 @@ from .models import Product, Shop, Synonym
 
 # Per query the database returns at most this many products, and at most this many per shop.
 ROWS_PER_QUERY = 40
+# Matches ranked per query: enough for every shop's variants in a town, bounded so a word
+# in thousands of titles stays fast.
+CANDIDATES_PER_QUERY = 200
 ROWS_PER_SHOP = 8
 # Offers shown per line.
 OFFERS_PER_LINE = 6
@@ -63,7 +66,7 @@ WITH t AS (
     FROM unnest(%(texts)s::text[], %(measures)s::text[]) WITH ORDINALITY AS q(text, measure, n)
 ), qt AS (
     SELECT n, measure, tsq,
-           regexp_replace(tsq::text, $$'(?:[^']|'')+'$$, $$\\&:A$$, 'g')::tsquery AS in_title
+           regexp_replace(tsq::text, $$'(?:[^']|'')+'$$, $$\\&:AB$$, 'g')::tsquery AS in_title
     FROM t
 )
 SELECT qt.n, r.id, r.score
@@ -86,8 +89,11 @@ FROM qt CROSS JOIN LATERAL (
                     ts_rank('{0.02, 0.05, 0.4, 1.0}', p.search_vector, qt.tsq, 1) AS score,
                     UNIT_FIT AS fit
              FROM shops_product p JOIN shops_shop s ON s.id = p.shop_id
-             WHERE p.search_vector @@ qt.tsq
-               AND NOT p.search_vector @@ qt.in_title AND p.is_active AND s.status = 'active'
+             WHERE p.search_vector @@ qt.tsq AND p.is_active AND s.status = 'active'
+               AND NOT EXISTS (
+                   SELECT 1 FROM shops_product t
+                   WHERE t.search_vector @@ qt.in_title AND t.is_active
+               )
              LIMIT %(candidates)s)
         ) c
     ) ranked
@@ -135,14 +141,17 @@ def match_texts(queries: list[tuple[str, str]]) -> dict[tuple[str, str], list[Hi
     if connection.vendor != "postgresql":
         return {query: _plain_hits(query[0]) for query in queries}
     found: dict[tuple[str, str], list[Hit]] = {query: [] for query in queries}
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        # The planner's estimates for these statements are high enough to start JIT
+        # compilation, which costs more than the whole query.
+        cursor.execute("SET LOCAL jit = off")
         cursor.execute(
             _FULL_TEXT,
             {
                 "config": settings.SEARCH_CONFIG,
                 "texts": texts,
                 "measures": [measure for _, measure in queries],
-                "candidates": settings.SEARCH_MAX_CANDIDATES,
+                "candidates": CANDIDATES_PER_QUERY,
                 "per_shop": ROWS_PER_SHOP,
                 "rows": ROWS_PER_QUERY,
             },
@@ -303,11 +312,23 @@ def match_lines(
     variants = {line.key: query_variants(line.query, synonyms) for line in lines if line.query}
     measure = {line.key: line.amount.measure if line.amount else "" for line in lines}
     queries = [(text, measure[key]) for key, names in variants.items() for text in names]
-    # The customer's own words are the fall-back when the shops' words find nothing.
-    queries += [(line.query, measure[line.key]) for line in lines if line.query]
     hits = match_texts(queries)
+    # The customer's own words, when the shops' words a synonym gave found nothing.
+    retry = [
+        (line.query, measure[line.key])
+        for line in lines
+        if line.query
+        and variants[line.key] != [line.query]
+        and not any(hits.get((name, measure[line.key])) for name in variants[line.key])
+    ]
+    if retry:
+        hits.update(match_texts(retry))
     product_ids = {hit.product_id for found in hits.values() for hit in found}
-    products = Product.objects.select_related("shop").in_bulk(product_ids)
+    products = (
+        Product.objects.select_related("shop")
+        .defer("description", "search_vector", "shop__description")
+        .in_bulk(product_ids)
+    )
     results = []
     for line in lines:
         match = LineMatch(line.key, line.text, line.query, line.amount)

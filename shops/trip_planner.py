@@ -25,7 +25,7 @@ EXACT_UP_TO = 12
 HEURISTIC_STARTS = 12
 INFINITY = float("inf")
 # Local-search moves whose unordered result is more than this much longer are not reordered.
-PROMISING = 1.2
+PROMISING = 1.1
 
 
 @dataclass(frozen=True)
@@ -256,21 +256,43 @@ def _construct(matrix, masks, full, round_trip, seed) -> list[int]:
     return tour
 
 
+def _without_each(masks, tour) -> list[int]:
+    """For each position, what the tour covers without that stop (prefix and suffix ORs)."""
+    n = len(tour)
+    prefix, suffix = [0] * (n + 1), [0] * (n + 1)
+    for i in range(n):
+        prefix[i + 1] = prefix[i] | masks[tour[i]]
+        suffix[n - 1 - i] = suffix[n - i] | masks[tour[n - 1 - i]]
+    return [prefix[i] | suffix[i + 1] for i in range(n)]
+
+
+def _removal_saving(matrix, tour, position, round_trip) -> float:
+    nodes = [0, *(i + 1 for i in tour)]
+    here = nodes[position + 1]
+    before = nodes[position]
+    if position + 1 < len(tour):
+        after = nodes[position + 2]
+        return matrix[before][here] + matrix[here][after] - matrix[before][after]
+    if round_trip:
+        return matrix[before][here] + matrix[here][0] - matrix[before][0]
+    return matrix[before][here]
+
+
 def _drop_redundant(matrix, masks, full, round_trip, tour) -> list[int]:
-    improved = True
-    while improved:
-        improved = False
-        best, best_cost = None, _cost(matrix, tour, round_trip)
+    """Drop stops the others make redundant, the one saving most first."""
+    tour = list(tour)
+    while True:
+        others = _without_each(masks, tour)
+        best, best_saving = -1, -1e-12
         for position in range(len(tour)):
-            shorter = tour[:position] + tour[position + 1 :]
-            if _covered(masks, shorter) != full:
+            if others[position] != full:
                 continue
-            cost = _cost(matrix, shorter, round_trip)
-            if cost <= best_cost + 1e-12:
-                best, best_cost = shorter, cost
-        if best is not None:
-            tour, improved = best, True
-    return tour
+            saving = _removal_saving(matrix, tour, position, round_trip)
+            if saving > best_saving:
+                best, best_saving = position, saving
+        if best < 0:
+            return tour
+        del tour[best]
 
 
 def _two_opt(matrix, round_trip, tour) -> list[int]:
@@ -349,10 +371,11 @@ def _improve(matrix, masks, full, round_trip, tour) -> list[int]:
                     tour, cost, improved = trial, value, True
                     continue
             # Swap: k instead of one stop, when the list stays covered.
+            others = _without_each(masks, tour)
             for position in range(len(tour)):
-                rest = tour[:position] + tour[position + 1 :]
-                if _covered(masks, rest) | masks[k] != full:
+                if others[position] | masks[k] != full:
                     continue
+                rest = tour[:position] + tour[position + 1 :]
                 _, where = _insertion(matrix, rest, k, round_trip)
                 trial = rest[:where] + [k] + rest[where:]
                 if _cost(matrix, trial, round_trip) >= cost * PROMISING:

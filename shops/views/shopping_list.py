@@ -98,7 +98,8 @@ def list_detail(request, list_id):
                 add_form.add_error("text", error.message)
             else:
                 messages.error(request, error.message)
-            status = 400
+            # htmx swaps only successful answers: its fragment carries the message instead.
+            status = 200 if request.htmx else 400
         else:
             if not request.htmx:
                 return redirect(shopping_list.get_absolute_url())
@@ -113,7 +114,6 @@ def list_detail(request, list_id):
             "page": page,
             "shopping_list": shopping_list,
             "add_form": add_form,
-            "start_form": _start_form(shopping_list),
         },
         status=status,
     )
@@ -173,7 +173,7 @@ def list_trip(request, list_id):
         if data.get("lat") is not None and data.get("lon") is not None:
             from marketplace.geo import Point
 
-            point, label = Point(data["lat"], data["lon"]), _("your position")
+            point, label = Point(data["lat"], data["lon"]), ""
         else:
             point, label = selectors.place_point(data["place"]), data["place"]
         try:
