@@ -204,6 +204,8 @@ def test_lines_are_added_ticked_off_picked_and_removed_on_the_list_page(client, 
     # htmx swaps the list's fragment, message included, in place.
     assert bad.status_code == 200 and "cannot tell what to look for" in bad.content.decode()
     assert "<html" not in bad.content.decode()
+    gone = client.post(url, {"action": "line", "line": milk.pk, "product": "999999"})
+    assert gone.status_code == 400 and "no longer available" in gone.content.decode()
     client.post(url, {"action": "remove", "line": milk.pk})
     assert list(shopping_list.lines.values_list("query", flat=True)) == ["potatoes"]
 

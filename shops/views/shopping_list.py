@@ -65,7 +65,7 @@ def list_detail(request, list_id):
     one; htmx requests get the list's fragment back."""
     shopping_list = selectors.shopping_list_for_request(request=request, list_id=list_id)
     add_form = AddLineForm()
-    status = 200
+    status, line_error = 200, ""
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -97,7 +97,7 @@ def list_detail(request, list_id):
             if action == "add":
                 add_form.add_error("text", error.message)
             else:
-                messages.error(request, error.message)
+                line_error = error.message
             # htmx swaps only successful answers: its fragment carries the message instead.
             status = 200 if request.htmx else 400
         else:
@@ -114,6 +114,7 @@ def list_detail(request, list_id):
             "page": page,
             "shopping_list": shopping_list,
             "add_form": add_form,
+            "line_error": line_error,
         },
         status=status,
     )
