@@ -158,20 +158,20 @@ def proposal_vote(request, proposal_id):
             change=data["change"],
         )
     except NotAMember as error:
-        return _refuse(request, error.message)
+        if not request.htmx:
+            return _refuse(request, error.message)
+        messages.error(request, error.message)
     except GovernanceError as error:
         messages.error(request, error.message)
-        status = 409
     else:
         messages.success(request, _("Your vote is counted. You can change it until the close."))
-        status = 200
     if request.htmx:
+        # htmx swaps only 2xx answers: the refusal is the message inside the panel.
         proposal.refresh_from_db()
         return render(
             request,
             "governance/proposal_detail.html#vote-panel",
             _detail_context(request, proposal),
-            status=status,
         )
     return redirect(proposal)
 

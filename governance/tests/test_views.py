@@ -535,3 +535,24 @@ def test_fees_of_collected_orders_are_summed_by_month_and_loyalty_figures_shown(
     page = response.content.decode()
     assert "Fees collected by month" in page
     assert "€12.30" in page and "420" in page
+
+
+def test_a_refused_vote_by_htmx_shows_the_reason_in_the_panel(client, voters, fee_proposal):
+    from governance.models import Vote
+
+    (member_a, owner_a), (member_b, _owner_b) = voters
+    client.force_login(owner_a)
+    url = reverse("governance:proposal_vote", args=[fee_proposal.pk])
+    htmx = {"HX-Request": "true"}
+    client.post(url, {"member": member_a.pk, "choice": "no"}, headers=htmx)
+    again = client.post(url, {"member": member_a.pk, "choice": "yes"}, headers=htmx)
+    assert again.status_code == 200 and "already voted" in again.content.decode()
+    wrong = client.post(url, {"member": member_b.pk, "choice": "yes"}, headers=htmx)
+    assert "only act for a member you belong to" in wrong.content.decode()
+    assert list(Vote.objects.values_list("member_id", "choice")) == [(member_a.pk, "no")]
+
+
+def test_proposing_an_admission_without_applying_shops_says_so(client, voters):
+    client.force_login(voters[0][1])
+    page = client.get(reverse("governance:proposal_new"), {"kind": "admission"})
+    assert "No shop is applying" in page.content.decode()
