@@ -31,6 +31,8 @@ from .forms import (
 )
 from .models import Proposal
 
+AUDIT_ROWS = 100
+
 
 def _refuse(request, message, status=403):
     return render(request, "governance/refused.html", {"message": message}, status=status)
@@ -129,7 +131,10 @@ def _detail_context(request, proposal):
     if members:
         context["comments"] = selectors.proposal_comments(proposal=proposal)
         context["comment_form"] = CommentForm(members=members)
-        context["audit"] = selectors.proposal_audit(proposal=proposal)
+        audit = selectors.proposal_audit(proposal=proposal)
+        # The latest entries; a 1,000-member vote would otherwise list 1,000 rows.
+        context["audit"] = list(audit.order_by("-created_at", "-pk")[:AUDIT_ROWS])
+        context["audit_total"] = audit.count()
     return context
 
 
