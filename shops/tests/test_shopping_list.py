@@ -364,6 +364,33 @@ def test_shops_closed_now_are_left_out_of_the_trip_and_named(town):
     assert not shops[0].opening.is_open
 
 
+def test_a_shop_closing_before_one_would_walk_there_is_flagged(town):
+    OpeningHours.objects.filter(shop=town["bikes"]).delete()
+    OpeningHours.objects.create(
+        shop=town["bikes"], weekday=6, opens=datetime.time(9), closes=datetime.time(12, 5)
+    )
+    shopping_list = start_at_centre(make_list(UserFactory(), "inner tube 28 inch"))
+    sunday_noon = timezone.make_aware(datetime.datetime(2026, 11, 22, 12, 0))
+
+    (stop,) = shopping_list_trip(shopping_list=shopping_list, moment=sunday_noon).stops
+
+    # 500 m as the crow flies, 650 m on the street at 4.5 km/h: there at 12:09.
+    assert stop.shop == town["bikes"] and stop.arrive_after_minutes == 9
+    assert stop.closes_before_arrival
+
+
+def test_the_list_of_lists_shows_only_ones_own(client, town):
+    user = UserFactory()
+    services.shopping_list_create(owner=user, text="oat milk", name="Mine")
+    services.shopping_list_create(owner=UserFactory(), text="bread", name="Theirs")
+    services.shopping_list_create(visitor_key="someone-else", text="bread", name="Visitor list")
+    client.force_login(user)
+
+    page = client.get(reverse("shopping_list:index")).content.decode()
+
+    assert "Mine" in page and "Theirs" not in page and "Visitor list" not in page
+
+
 def test_a_picked_offer_decides_where_the_line_is_bought(town):
     other_bakery = open_every_day(ShopFactory(name="Far bakery", latitude=CENTRE[0] + 0.02))
     rye = ProductFactory(shop=other_bakery, title="Sourdough loaf")
