@@ -407,3 +407,23 @@ def test_the_beat_closes_due_proposals(settings):
     proposal.refresh_from_db()
     assert proposal.is_closed
     assert tasks.close_due_proposals_task() == 0
+
+
+def test_the_latest_effective_date_wins_and_a_later_close_breaks_a_same_day_tie(settings):
+    settings.PLATFORM_FEE_PERCENT = "5.00"
+    voters = member_shops(2)
+    day = services.earliest_effective_day(now=NOW) + datetime.timedelta(days=10)
+    first = fee_proposal(*voters[0], fee="4.00", effective_on=day)
+    later_day = fee_proposal(*voters[0], fee="3.00", effective_on=day + datetime.timedelta(days=5))
+    same_day = fee_proposal(
+        *voters[0], fee="4.50", now=NOW + datetime.timedelta(hours=1), effective_on=day
+    )
+    for proposal in (first, later_day, same_day):
+        vote_all(proposal, voters, ["yes", "yes"], now=NOW + datetime.timedelta(hours=2))
+    for proposal in (first, later_day, same_day):
+        close(proposal)
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9)))
+    assert selectors.fee_in_force(now=at - datetime.timedelta(days=1)).decision is None
+    assert selectors.fee_in_force(now=at) == (Decimal("4.50"), same_day)
+    assert selectors.fee_in_force(now=at + datetime.timedelta(days=5)).decision == later_day
+    assert list(selectors.fee_history()) == [later_day, same_day, first]

@@ -556,3 +556,14 @@ def test_proposing_an_admission_without_applying_shops_says_so(client, voters):
     client.force_login(voters[0][1])
     page = client.get(reverse("governance:proposal_new"), {"kind": "admission"})
     assert "No shop is applying" in page.content.decode()
+
+
+def test_every_governance_url_is_public_or_walked_with_a_wrong_user(owned_things):
+    from django.urls import resolve
+
+    from governance.urls import urlpatterns
+
+    public = {"cooperative", "proposal_list", "proposal_detail", "transparency", "calendar"}
+    logged_in_anyone = {"apply"}  # anyone may apply to join with a shop
+    walked = {resolve(url).url_name for _m, url, _s in _wrong_user_urls(*owned_things)}
+    assert {p.name for p in urlpatterns} == public | logged_in_anyone | walked
