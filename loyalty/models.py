@@ -405,6 +405,8 @@ class Pledge(TimeStamped):
     money_returned_at = models.DateTimeField(_("money returned"), null=True, blank=True)
     # The reminder before redemption ends, sent once per pledge.
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The supporter's receipt for a paid pledge, sent once.
+    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pledge")

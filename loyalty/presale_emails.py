@@ -59,3 +59,23 @@ def send_reminder(*, pledge_id: int, services) -> bool:
         services.presale_reminder_unclaim(pledge=pledge)
         raise
     return True
+
+
+def send_receipt(*, pledge_id: int) -> bool:
+    """The supporter's receipt for a paid pledge, with the terms they pledged under."""
+    claimed = Pledge.objects.filter(
+        pk=pledge_id, status=Pledge.Status.PAID, receipt_sent_at__isnull=True
+    ).update(receipt_sent_at=timezone.now())
+    if not claimed:
+        return False
+    pledge = Pledge.objects.select_related("campaign__shop", "supporter").get(pk=pledge_id)
+    try:
+        emails.send_to_supporter(
+            user=pledge.supporter,
+            template="loyalty/presales/email/receipt",
+            context={"pledge": pledge, "campaign": pledge.campaign},
+        )
+    except Exception:
+        Pledge.objects.filter(pk=pledge_id).update(receipt_sent_at=None)
+        raise
+    return True

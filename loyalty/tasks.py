@@ -110,6 +110,13 @@ def send_presale_reminder_task(pledge_id: int) -> bool:
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
+def send_pledge_receipt_task(pledge_id: int) -> bool:
+    from . import presale_emails
+
+    return presale_emails.send_receipt(pledge_id=pledge_id)
+
+
+@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def send_campaign_event_email_task(event_id: int) -> int:
     from . import presale_emails
 

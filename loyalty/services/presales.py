@@ -402,6 +402,9 @@ def _pledge_pay(pledge: Pledge, *, note: str = "", actor=None, statuses=(S.OPEN,
         locked.status_note = note
         locked.save(update_fields=["status", "paid_at", "status_note", "updated_at"])
         Campaign.objects.filter(pk=campaign.pk).update(raised=F("raised") + locked.amount.amount)
+        from ..tasks import send_pledge_receipt_task
+
+        transaction.on_commit(lambda: send_pledge_receipt_task.delay(locked.pk))
         return locked
 
 

@@ -561,3 +561,19 @@ def test_terms_that_make_no_sense_are_refused():
     with pytest.raises(CampaignError):
         presales.campaign_update(campaign=published, actor=None, data=good)
     assert CampaignEvent.objects.filter(campaign=created).count() == 2
+
+
+def test_a_paid_pledge_sends_the_supporter_one_receipt_with_the_terms(
+    django_capture_on_commit_callbacks,
+):
+    oven = campaign(if_missed=Campaign.IfMissed.KEEP)
+    with django_capture_on_commit_callbacks(execute=True):
+        pledge = paid_pledge(oven, amount="35.00")
+    assert [m.to for m in mail.outbox] == [[pledge.supporter.email]]
+    body = mail.outbox[0].body
+    assert "interest-free loan" in body and "not a donation" in body
+    assert "The shop keeps the money and honours every pledge" in body
+    from loyalty import presale_emails
+
+    assert presale_emails.send_receipt(pledge_id=pledge.pk) is False
+    assert len(mail.outbox) == 1

@@ -463,3 +463,31 @@ def test_a_draft_is_not_public_even_by_pledging_to_it(client):
         {"amount": "20.00", "payment_method": "at_shop", "token": token()},
     )
     assert response.status_code == 404
+
+
+def test_points_spent_before_the_card_payment_arrives_refund_the_card(
+    client, fake_stripe, django_capture_on_commit_callbacks
+):
+    # Given a card pledge of 25 € with 500 points, whose supporter then spends the points
+    oven = campaign()
+    supporter = UserFactory()
+    give_points(supporter, 500)
+    pledge = presales.pledge_create(
+        campaign=oven,
+        supporter=supporter,
+        amount=presales.money(2500),
+        points=500,
+        payment_method="card",
+        token=token(),
+    )
+    presales.pledge_checkout_start(pledge=pledge, return_url="https://x", cancel_url="https://x")
+    services.points_redeem(user=supporter, shop=ShopFactory(), points=300, key="elsewhere")
+    # When Stripe reports the 20 € paid
+    with django_capture_on_commit_callbacks(execute=True):
+        post_event(client, completed(pledge))
+    # Then the pledge is cancelled, the 20 € go back, and the ledger has no pledge
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.CANCELLED and "Not enough points" in pledge.status_note
+    assert fake_stripe.refunds()[0]["amount"] == ["2000"]
+    assert not LedgerTransaction.objects.filter(kind="pledge").exists()
+    assert services.account_for_supporter(supporter).balance == 200
