@@ -297,22 +297,3 @@ def unit_fit(amount: Amount | None, *, unit: str, title: str) -> float:
     if size is None:
         return 0.5
     return 1.0 if size.measure == wanted else 0.7
-
-
-def describe_amount(amount: Amount | None) -> str:
-    """ "500 g", "2 kg", "3", "0.5 litre" — how the amount reads back."""
-    if amount is None:
-        return ""
-    value = amount.value
-    if amount.measure == Measure.MASS and value < 1:
-        return f"{_plain(value * 1000)} g"
-    if amount.measure == Measure.VOLUME and value < 1:
-        return f"{_plain(value * 1000)} ml"
-    if amount.measure in (Measure.COUNT, Measure.PACK):
-        return f"{_plain(value)} ×"
-    return f"{_plain(value)} {'kg' if amount.measure == Measure.MASS else 'l'}"
-
-
-def _plain(value: Decimal) -> str:
-    text = f"{value.normalize():f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text

@@ -215,10 +215,34 @@ def shopping_list_line_remove(*, line: ShoppingListLine) -> None:
 
 @transaction.atomic
 def shopping_list_set_start(
-    *, shopping_list: ShoppingList, point: Point, label: str = "", round_trip: bool = True
+    *,
+    shopping_list: ShoppingList,
+    point: Point | None = None,
+    place: str = "",
+    round_trip: bool = True,
 ) -> ShoppingList:
-    """Where the customer starts from. Raises ShoppingListError for a place outside the
-    node's area (more than NODE_RADIUS_KM from its centre)."""
+    """Where the customer starts from: a position (from their browser), else a typed place
+    (a postcode of the node or, with a geocoder, an address). Raises ShoppingListError for
+    a place we cannot find or one outside the node's area (more than NODE_RADIUS_KM from
+    its centre); nothing changes then."""
+    label = ""
+    if point is None:
+        from ..shopping_list_selectors import place_point
+
+        label = " ".join((place or "").split())[:120]
+        point = place_point(label)
+        if point is None:
+            from marketplace.models import Postcode
+
+            example = Postcode.objects.values_list("code", flat=True).first() or "10117"
+            raise ShoppingListError(
+                _(
+                    "We could not find “%(place)s” in town. Type a postcode such as "
+                    "%(example)s, or use your position."
+                )
+                % {"place": label[:60], "example": example},
+                field="place",
+            )
     if not point.is_valid():
         raise ShoppingListError(_("This position is not on the map."), field="place")
     centre = Point(*settings.NODE_CENTRE)
@@ -233,7 +257,7 @@ def shopping_list_set_start(
         )
     shopping_list.start_latitude = round(point.latitude, 6)
     shopping_list.start_longitude = round(point.longitude, 6)
-    shopping_list.start_label = (label or "").strip()[:120]
+    shopping_list.start_label = label
     shopping_list.round_trip = round_trip
     shopping_list.save(
         update_fields=[

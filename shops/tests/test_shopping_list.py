@@ -90,9 +90,7 @@ def make_list(user, text="2 kg potatoes\n3 x oat milk\nsourdough loaf\ninner tub
 
 
 def start_at_centre(shopping_list):
-    return services.shopping_list_set_start(
-        shopping_list=shopping_list, point=Point(*CENTRE), label="10117"
-    )
+    return services.shopping_list_set_start(shopping_list=shopping_list, place="10117")
 
 
 # Writing a list ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.geo import Point
 from orders import selectors as order_selectors
 from orders import services as order_services
 
@@ -171,26 +172,14 @@ def list_trip(request, list_id):
     form = _start_form(shopping_list, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
+        point = None
         if data.get("lat") is not None and data.get("lon") is not None:
-            from marketplace.geo import Point
-
-            point, label = Point(data["lat"], data["lon"]), ""
-        else:
-            point, label = selectors.place_point(data["place"]), data["place"]
+            point = Point(data["lat"], data["lon"])
         try:
-            if point is None:
-                raise ShoppingListError(
-                    _(
-                        "We could not find “%(place)s” in town. Type a postcode such as "
-                        "%(example)s, or use your position."
-                    )
-                    % {"place": data["place"][:60], "example": _example_postcode()},
-                    field="place",
-                )
             services.shopping_list_set_start(
                 shopping_list=shopping_list,
                 point=point,
-                label=label,
+                place=data.get("place", ""),
                 round_trip=data.get("round_trip", False),
             )
         except ShoppingListError as error:
@@ -210,12 +199,6 @@ def list_trip(request, list_id):
         },
         status=400 if form.errors else 200,
     )
-
-
-def _example_postcode() -> str:
-    from marketplace.models import Postcode
-
-    return Postcode.objects.values_list("code", flat=True).first() or "10117"
 
 
 @require_POST
