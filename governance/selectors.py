@@ -269,6 +269,17 @@ def votes_of(*, proposal: Proposal, members: list[Member]) -> dict[int, Vote]:
     return {vote.member_id: vote for vote in votes}
 
 
+def open_ballot_votes(*, proposal: Proposal) -> QuerySet[Vote]:
+    """How each member voted, for an open ballot only; nothing for a secret one."""
+    if proposal.secret:
+        return Vote.objects.none()
+    return (
+        Vote.objects.filter(proposal=proposal)
+        .select_related("member__shop", "member__collective", "member__user", "option")
+        .order_by("cast_at", "pk")
+    )
+
+
 def proposal_comments(*, proposal: Proposal) -> QuerySet:
     return proposal.comments.select_related(
         "member__shop", "member__collective", "member__user", "author"

@@ -135,6 +135,7 @@ def _detail_context(request, proposal):
         # The latest entries; a 1,000-member vote would otherwise list 1,000 rows.
         context["audit"] = list(audit.order_by("-created_at", "-pk")[:AUDIT_ROWS])
         context["audit_total"] = audit.count()
+        context["open_votes"] = selectors.open_ballot_votes(proposal=proposal)
     return context
 
 

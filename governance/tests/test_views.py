@@ -567,3 +567,39 @@ def test_every_governance_url_is_public_or_walked_with_a_wrong_user(owned_things
     logged_in_anyone = {"apply"}  # anyone may apply to join with a shop
     walked = {resolve(url).url_name for _m, url, _s in _wrong_user_urls(*owned_things)}
     assert {p.name for p in urlpatterns} == public | logged_in_anyone | walked
+
+
+def test_with_an_open_ballot_members_see_how_each_member_voted(client, voters, settings):
+    from django.utils import timezone
+
+    from governance import services
+
+    settings.GOVERNANCE_SECRET_BALLOT = False
+    (member_a, owner_a), (member_b, owner_b) = voters
+    proposal = services.proposal_create(
+        user=owner_a,
+        member_id=member_a.pk,
+        kind="fee",
+        title="Open ballot",
+        rationale="R",
+        fee_percent="4.00",
+        effective_on=services.earliest_effective_day(now=timezone.now()),
+    )
+    services.vote_cast(proposal_id=proposal.pk, user=owner_b, member_id=member_b.pk, choice="no")
+    client.force_login(owner_a)
+    page = client.get(proposal.get_absolute_url())
+    assert [(v.member, v.choice) for v in page.context["open_votes"]] == [(member_b, "no")]
+    assert "How members voted" in page.content.decode()
+    assert page.context["tally"].no == 1  # counts shown while the vote runs
+
+
+def test_with_a_secret_ballot_nobody_sees_how_a_member_voted(client, voters, fee_proposal):
+    from governance import services
+
+    member_b, owner_b = voters[1]
+    services.vote_cast(
+        proposal_id=fee_proposal.pk, user=owner_b, member_id=member_b.pk, choice="no"
+    )
+    client.force_login(voters[0][1])
+    page = client.get(fee_proposal.get_absolute_url())
+    assert not page.context["open_votes"] and "How members voted" not in page.content.decode()
