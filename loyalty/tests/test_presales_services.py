@@ -577,3 +577,40 @@ def test_a_paid_pledge_sends_the_supporter_one_receipt_with_the_terms(
 
     assert presale_emails.send_receipt(pledge_id=pledge.pk) is False
     assert len(mail.outbox) == 1
+
+
+def test_the_beat_tasks_close_open_end_and_lapse(settings):
+    from loyalty import tasks
+
+    due = campaign(target="10.00", deadline=timezone.now() + datetime.timedelta(seconds=1))
+    paid_pledge(due, amount="20.00")
+    waiting = presales.pledge_create(
+        campaign=campaign(),
+        supporter=UserFactory(),
+        amount=eur("20.00"),
+        payment_method="at_shop",
+        token=token(),
+    )
+    Campaign.objects.filter(pk=due.pk).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=1),
+        redemption_opens_on=timezone.localdate(),
+    )
+    Pledge.objects.filter(pk=waiting.pk).update(
+        created_at=timezone.now()
+        - datetime.timedelta(days=settings.PRESALE_AT_SHOP_PAYMENT_DAYS + 1)
+    )
+    assert tasks.close_due_campaigns_task.delay().get() == 1
+    assert tasks.open_due_redemptions_task.delay().get() == 1
+    assert tasks.lapse_unpaid_pledges_task.delay().get() == 1
+    assert tasks.end_due_redemptions_task.delay().get() == 0
+    due.refresh_from_db()
+    assert due.status == Campaign.Status.REDEEMING
+    beat = settings.CELERY_BEAT_SCHEDULE
+    for name in [
+        "close_due_campaigns_task",
+        "open_due_redemptions_task",
+        "end_due_redemptions_task",
+        "lapse_unpaid_pledges_task",
+        "send_presale_reminders_task",
+    ]:
+        assert any(entry["task"] == f"loyalty.tasks.{name}" for entry in beat.values())

@@ -491,3 +491,19 @@ def test_points_spent_before_the_card_payment_arrives_refund_the_card(
     assert fake_stripe.refunds()[0]["amount"] == ["2000"]
     assert not LedgerTransaction.objects.filter(kind="pledge").exists()
     assert services.account_for_supporter(supporter).balance == 200
+
+
+def test_a_draft_can_be_edited_until_it_is_published(client):
+    draft = campaign(status=Campaign.Status.DRAFT, title="Old title")
+    client.force_login(shop_member(draft.shop))
+    url = reverse("loyalty:shop_campaign_edit", args=[draft.shop.pk, draft.pk])
+    form = client.get(url).context["form"]
+    assert form.initial["title"] == "Old title"
+    data = {
+        key: (value.strftime("%Y-%m-%dT%H:%M") if key == "deadline" else value)
+        for key, value in form.initial.items()
+    }
+    data["accepts_points"] = "on" if data["accepts_points"] else ""
+    client.post(url, {**data, "title": "New title", "target_amount": "750.00"})
+    draft.refresh_from_db()
+    assert draft.title == "New title" and draft.target == presales.money(75000)
