@@ -18,6 +18,7 @@ urlpatterns = [
     path("noticeboard/<int:post_id>/", views.notice_detail, name="notice_detail"),
     path("noticeboard/<int:post_id>/close/", views.notice_close, name="notice_close"),
     path("events/", views.calendar, name="calendar"),
+    path("events.ics", views.calendar_ics, name="calendar_ics"),
     path("shops/<int:shop_id>/news/", views.shop_news, name="shop_news"),
     path("shops/<int:shop_id>/news/<int:news_id>/", views.shop_news_edit, name="shop_news_edit"),
     path(

@@ -4,9 +4,11 @@ shop's team. Every fetch goes through a permission-checked selector."""
 
 import datetime
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -237,7 +239,6 @@ def apply(request):
 
 # Transparency --------------------------------------------------------------------------------
 def _money(value) -> str:
-    from django.conf import settings
     from djmoney.money import Money
 
     return str(Money(value, settings.DEFAULT_CURRENCY))
@@ -391,6 +392,46 @@ def calendar(request):
             "today": today,
         },
     )
+
+
+def _ics_text(value: str) -> str:
+    return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+@require_GET
+def calendar_ics(request):
+    """The town's events of the coming 90 days as iCalendar, to subscribe to in a calendar app."""
+    today = timezone.localdate()
+    events = selectors.town_events(first=today, last=today + datetime.timedelta(days=90))
+    stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+
+    def utc(moment):
+        return moment.astimezone(datetime.UTC).strftime("%Y%m%dT%H%M%SZ")
+
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:-//{_ics_text(settings.SITE_NAME)}//events//EN",
+    ]
+    for event in events:
+        lines += [
+            "BEGIN:VEVENT",
+            f"UID:event-{event.pk}@{request.get_host()}",
+            f"DTSTAMP:{stamp}",
+            f"DTSTART:{utc(event.starts_at)}",
+            f"DTEND:{utc(event.ends_at)}",
+            f"SUMMARY:{_ics_text(event.title)} ({_ics_text(event.shop.name)})",
+            f"LOCATION:{_ics_text(event.location or event.shop.address)}",
+            f"DESCRIPTION:{_ics_text(event.description)}",
+            f"URL:{request.build_absolute_uri(event.shop.get_absolute_url())}",
+            "END:VEVENT",
+        ]
+    lines.append("END:VCALENDAR")
+    response = HttpResponse(
+        "\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8"
+    )
+    response["Content-Disposition"] = 'inline; filename="events.ics"'
+    return response
 
 
 # A shop's news and events, from its dashboard ------------------------------------------------

@@ -563,7 +563,14 @@ def test_every_governance_url_is_public_or_walked_with_a_wrong_user(owned_things
 
     from governance.urls import urlpatterns
 
-    public = {"cooperative", "proposal_list", "proposal_detail", "transparency", "calendar"}
+    public = {
+        "cooperative",
+        "proposal_list",
+        "proposal_detail",
+        "transparency",
+        "calendar",
+        "calendar_ics",
+    }
     logged_in_anyone = {"apply"}  # anyone may apply to join with a shop
     walked = {resolve(url).url_name for _m, url, _s in _wrong_user_urls(*owned_things)}
     assert {p.name for p in urlpatterns} == public | logged_in_anyone | walked
@@ -603,3 +610,23 @@ def test_with_a_secret_ballot_nobody_sees_how_a_member_voted(client, voters, fee
     client.force_login(voters[0][1])
     page = client.get(fee_proposal.get_absolute_url())
     assert not page.context["open_votes"] and "How members voted" not in page.content.decode()
+
+
+def test_the_town_calendar_can_be_subscribed_to(client, voters):
+    from django.utils import timezone
+
+    from governance.models import ShopEvent
+
+    shop = voters[0][0].shop
+    start = timezone.now() + datetime.timedelta(days=3)
+    ShopEvent.objects.create(
+        shop=shop,
+        title="Tasting, with cheese; and wine",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=2),
+    )
+    response = client.get(reverse("governance:calendar_ics"))
+    body = response.content.decode()
+    assert response["Content-Type"].startswith("text/calendar")
+    assert "SUMMARY:Tasting\\, with cheese\\; and wine" in body
+    assert body.count("BEGIN:VEVENT") == 1 and body.endswith("END:VCALENDAR\r\n")
