@@ -447,8 +447,12 @@ def place_point(text: str) -> Point | None:
         return None
     codes = re.findall(r"\b[A-Za-z0-9]{3,8}\b", text)
     area = Postcode.objects.filter(code__in=[c.upper() for c in codes] or [text]).first()
-    if settings.GEOCODER_URL:
-        found = geocode(street=text, postcode=area.code if area else "", city="")
+    street = text
+    if area is not None:
+        street = re.sub(rf"\b{re.escape(area.code)}\b", "", text, flags=re.I)
+    street = " ".join(street.replace(",", " ").split())
+    if settings.GEOCODER_URL and street:
+        found = geocode(street=street, postcode=area.code if area else "", city="")
         if found is not None:
             return found
     if area is not None:

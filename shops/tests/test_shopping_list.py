@@ -18,7 +18,7 @@ from marketplace.models import Postcode
 from marketplace.tests.factories import UserFactory
 from orders.models import CartLine
 from orders.tests.factories import open_every_day
-from shops.models import OpeningHours, ShoppingList, ShoppingListLine, UnmetSearch
+from shops.models import OpeningHours, ShoppingList, ShoppingListLine, Synonym, UnmetSearch
 from shops.services import shopping_list as services
 from shops.shopping_list_selectors import (
     SESSION_KEY,
@@ -181,6 +181,44 @@ def test_a_postcode_or_a_browser_position_sets_the_start(client, town):
     client.post(url, {"lat": "52.5170", "lon": "13.3790"})
     shopping_list.refresh_from_db()
     assert shopping_list.start == Point(52.517, 13.379) and not shopping_list.round_trip
+
+
+def test_a_typed_address_is_found_through_the_geocoder(client, town, settings, monkeypatch):
+    from marketplace import geocoding
+    from marketplace.tests.test_geocoding import FakeNominatimHTTP
+
+    settings.GEOCODER_URL = "https://geocoder.example/nominatim"
+    monkeypatch.setattr(geocoding, "ADAPTER_FACTORY", FakeNominatimHTTP)
+    user = UserFactory()
+    shopping_list = make_list(user)
+    client.force_login(user)
+
+    client.post(
+        reverse("shopping_list:trip", kwargs={"list_id": shopping_list.pk}),
+        {"place": "Market Street 20, 10117", "round_trip": "on"},
+    )
+
+    shopping_list.refresh_from_db()
+    assert shopping_list.start == Point(52.517, 13.379)
+    assert shopping_list.start_label == "Market Street 20, 10117"
+
+
+def test_the_nodes_synonyms_find_what_shops_call_things(town):
+    Synonym.objects.create(term="Spuds", alternatives="potatoes, new potatoes")
+    shopping_list = make_list(UserFactory(), "2 kg spuds")
+
+    (line,) = shopping_list_page(shopping_list=shopping_list).lines
+
+    assert line.chosen.product == town["potatoes"] and line.chosen.quantity == 2
+
+
+def test_operators_edit_synonyms_in_the_admin(admin_client):
+    response = admin_client.post(
+        reverse("admin:shops_synonym_add"), {"term": "oat drink", "alternatives": "oat milk"}
+    )
+    assert response.status_code == 302
+    assert Synonym.objects.get().term == "oat drink"
+    assert admin_client.get(reverse("admin:shops_synonym_changelist")).status_code == 200
 
 
 def test_lines_are_added_ticked_off_picked_and_removed_on_the_list_page(client, town):
