@@ -49,6 +49,13 @@ class CampaignForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("For example: a loaf of sourdough every week for the value pledged."),
     )
+    products = forms.ModelMultipleChoiceField(
+        label=_("Products (for a specific product or a list)"),
+        queryset=None,
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (or ⌘) to choose several. Shown on the campaign page."),
+    )
     redemption_opens_on = forms.DateField(
         label=_("Redemption opens on"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -70,7 +77,7 @@ class CampaignForm(forms.Form):
         label=_("Supporters may pay part with their points"), required=False
     )
 
-    def __init__(self, *args, campaign: Campaign | None = None, **kwargs):
+    def __init__(self, *args, shop, campaign: Campaign | None = None, **kwargs):
         if campaign is not None and "initial" not in kwargs:
             kwargs["initial"] = {
                 "title": campaign.title,
@@ -84,8 +91,10 @@ class CampaignForm(forms.Form):
                 "redemption_ends_on": campaign.redemption_ends_on,
                 "if_missed": campaign.if_missed,
                 "accepts_points": campaign.accepts_points,
+                "products": list(campaign.products.values_list("pk", flat=True)),
             }
         super().__init__(*args, **kwargs)
+        self.fields["products"].queryset = shop.products.filter(is_active=True).order_by("title")
         currency = settings.DEFAULT_CURRENCY
         self.fields["target_amount"].label = _("Target (%(currency)s)") % {"currency": currency}
         self.fields["min_pledge_amount"].label = _("Smallest pledge (%(currency)s)") % {
@@ -95,8 +104,16 @@ class CampaignForm(forms.Form):
     def clean(self):
         data = super().clean()
         reward = data.get("reward")
-        if reward and reward != Campaign.Reward.STORE_CREDIT and not data.get("reward_description"):
-            self.add_error("reward_description", _("Say which products or what subscription."))
+        products = data.get("products")
+        describes = data.get("reward_description") or (
+            products and reward in (Campaign.Reward.PRODUCT, Campaign.Reward.PRODUCT_LIST)
+        )
+        if reward and reward != Campaign.Reward.STORE_CREDIT and not describes:
+            self.add_error(
+                "reward_description", _("Say which products or what subscription, or choose them.")
+            )
+        if reward == Campaign.Reward.PRODUCT and products and len(products) > 1:
+            self.add_error("products", _("Choose one product, or “A list of products”."))
         return data
 
     def terms(self) -> dict:
@@ -115,6 +132,7 @@ class CampaignForm(forms.Form):
             "redemption_ends_on": data["redemption_ends_on"],
             "if_missed": data["if_missed"],
             "accepts_points": data["accepts_points"],
+            "products": list(data.get("products") or []),
         }
 
 

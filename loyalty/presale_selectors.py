@@ -46,6 +46,14 @@ def campaign_public(*, campaign_id: int) -> Campaign:
     return campaign
 
 
+def reward_products(*, campaign: Campaign) -> list:
+    """The products a campaign pays back in, as product cards show them (active ones)."""
+    from shops.selectors import products_of_shop
+
+    ids = campaign.products.values_list("pk", flat=True)
+    return list(products_of_shop(shop=campaign.shop).filter(pk__in=ids)[:24])
+
+
 def holding_of(*, user, campaign: Campaign) -> int:
     """Presale value (cents) the user holds in the campaign; 0 for anyone else."""
     if not user.is_authenticated:

@@ -90,12 +90,24 @@ EDITABLE_FIELDS = [
 ]
 
 
+def _set_products(campaign: Campaign, products) -> None:
+    """Only the campaign's own shop's products can be its reward."""
+    if products is None:
+        return
+    ids = [getattr(p, "pk", p) for p in products]
+    own = list(campaign.shop.products.filter(pk__in=ids).values_list("pk", flat=True))
+    if len(own) != len(set(ids)):
+        raise CampaignError(_("Choose products of your own shop."))
+    campaign.products.set(own)
+
+
 @transaction.atomic
 def campaign_create(*, shop, actor, data: dict) -> Campaign:
     """A draft campaign: nobody but the shop sees it until it is published."""
     campaign = Campaign(shop=shop, status=S.DRAFT, **{f: data[f] for f in EDITABLE_FIELDS})
     _check_terms(campaign, timezone.now())
     campaign.save()
+    _set_products(campaign, data.get("products"))
     CampaignEvent.objects.create(campaign=campaign, to_status=S.DRAFT, actor=actor)
     return campaign
 
@@ -110,6 +122,7 @@ def campaign_update(*, campaign: Campaign, actor, data: dict) -> Campaign:
         setattr(locked, field, data[field])
     _check_terms(locked, timezone.now())
     locked.save()
+    _set_products(locked, data.get("products"))
     return locked
 
 

@@ -507,3 +507,44 @@ def test_a_draft_can_be_edited_until_it_is_published(client):
     client.post(url, {**data, "title": "New title", "target_amount": "750.00"})
     draft.refresh_from_db()
     assert draft.title == "New title" and draft.target == presales.money(75000)
+
+
+def test_a_campaign_paid_back_in_products_shows_them_and_takes_only_the_shops_own(client):
+    from shops.tests.factories import ProductFactory
+
+    shop = ShopFactory()
+    loaf, cake = ProductFactory(shop=shop, title="Rye loaf"), ProductFactory(shop=shop)
+    elsewhere = ProductFactory(title="Someone else's cheese")
+    client.force_login(shop_member(shop))
+    now = timezone.localtime()
+    terms = {
+        "title": "Bread for a year",
+        "purpose": "A new mill.",
+        "target_amount": "900.00",
+        "min_pledge_amount": "10.00",
+        "deadline": (now + datetime.timedelta(days=14)).strftime("%Y-%m-%dT%H:%M"),
+        "reward": "product_list",
+        "reward_description": "",
+        "redemption_opens_on": (now + datetime.timedelta(days=30)).date().isoformat(),
+        "redemption_ends_on": (now + datetime.timedelta(days=200)).date().isoformat(),
+        "if_missed": "keep",
+    }
+    url = reverse("loyalty:shop_campaign_new", args=[shop.pk])
+    refused = client.post(url, {**terms, "products": [loaf.pk, elsewhere.pk]})
+    assert refused.status_code == 400 and not Campaign.objects.exists()
+    client.post(url, {**terms, "products": [loaf.pk, cake.pk]})
+    created = Campaign.objects.get()
+    assert set(created.products.all()) == {loaf, cake}
+    presales.campaign_publish(campaign=created, actor=None)
+    page = client.get(reverse("loyalty:campaign_detail", args=[created.pk])).content.decode()
+    assert "Rye loaf" in page
+    with pytest.raises(presales.CampaignError):
+        presales.campaign_update(
+            campaign=campaign(shop, status=Campaign.Status.DRAFT),
+            actor=None,
+            data={**_terms_of(created), "products": [elsewhere.pk]},
+        )
+
+
+def _terms_of(campaign_) -> dict:
+    return {field: getattr(campaign_, field) for field in presales.EDITABLE_FIELDS}

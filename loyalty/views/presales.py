@@ -69,6 +69,7 @@ def _campaign_page(request, campaign, form=None, status=200):
             "holding": holding,
             "mine": mine,
             "events": campaign.events.all(),
+            "products": selectors.reward_products(campaign=campaign),
             "S": S,
         },
         status=status,
@@ -197,7 +198,7 @@ def shop_campaigns(request, shop_id):
 @require_http_methods(["GET", "POST"])
 def shop_campaign_new(request, shop_id):
     shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
-    form = CampaignForm(request.POST or None)
+    form = CampaignForm(request.POST or None, shop=shop)
     if request.method == "POST" and form.is_valid():
         try:
             campaign = presales.campaign_create(shop=shop, actor=request.user, data=form.terms())
@@ -222,7 +223,7 @@ def shop_campaign_edit(request, shop_id, campaign_id):
     if campaign.status != S.DRAFT:
         messages.error(request, _("A published campaign's terms can no longer be changed."))
         return redirect("loyalty:shop_campaign", shop_id=shop.pk, campaign_id=campaign.pk)
-    form = CampaignForm(request.POST or None, campaign=campaign)
+    form = CampaignForm(request.POST or None, shop=shop, campaign=campaign)
     if request.method == "POST" and form.is_valid():
         try:
             presales.campaign_update(campaign=campaign, actor=request.user, data=form.terms())
