@@ -548,3 +548,11 @@ def test_a_campaign_paid_back_in_products_shows_them_and_takes_only_the_shops_ow
 
 def _terms_of(campaign_) -> dict:
     return {field: getattr(campaign_, field) for field in presales.EDITABLE_FIELDS}
+
+
+def test_my_presales_list_only_my_own_pledges_and_value(client):
+    oven = campaign(title="The bakers oven", target="10.00")
+    paid_pledge(oven, amount="20.00")
+    client.force_login(UserFactory())
+    page = client.get(reverse("loyalty:my_pledges")).content.decode()
+    assert "The bakers oven" not in page and "You have not backed a shop yet" in page
