@@ -38,6 +38,13 @@ def campaigns_redeeming() -> QuerySet[Campaign]:
     )
 
 
+def campaigns_on_shop_page(*, shop) -> QuerySet[Campaign]:
+    """What a shop's public page shows: campaigns taking pledges or being redeemed."""
+    return Campaign.objects.filter(shop=shop, status__in=[S.OPEN, S.REDEEMING]).order_by(
+        "deadline", "pk"
+    )[:3]
+
+
 def campaign_public(*, campaign_id: int) -> Campaign:
     """A published campaign; drafts are the shop's own business (404)."""
     campaign = _with_supporters(Campaign.objects.filter(pk=campaign_id, status__in=PUBLIC)).first()

@@ -24,3 +24,9 @@ def presale_holdings_of(user) -> list:
     if not user.is_authenticated:
         return []
     return list(presale_selectors.presale_holdings(user=user)[:10])
+
+
+@register.inclusion_tag("loyalty/presales/_shop_campaigns.html")
+def shop_presales(shop) -> dict:
+    """A shop's page: the campaigns supporters can back or redeem now (one query)."""
+    return {"campaigns": list(presale_selectors.campaigns_on_shop_page(shop=shop))}

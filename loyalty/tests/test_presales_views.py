@@ -556,3 +556,11 @@ def test_my_presales_list_only_my_own_pledges_and_value(client):
     client.force_login(UserFactory())
     page = client.get(reverse("loyalty:my_pledges")).content.decode()
     assert "The bakers oven" not in page and "You have not backed a shop yet" in page
+
+
+def test_the_shops_page_invites_supporters_to_its_open_campaign(client):
+    oven = campaign(title="A bigger oven")
+    campaign(oven.shop, title="Hidden draft", status=Campaign.Status.DRAFT)
+    page = client.get(oven.shop.get_absolute_url()).content.decode()
+    assert "Back this shop" in page and "A bigger oven" in page
+    assert "Hidden draft" not in page

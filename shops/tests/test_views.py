@@ -108,8 +108,8 @@ def test_shop_page_queries_do_not_grow_with_products(client, django_assert_num_q
     OpeningHoursFactory(shop=shop)
     for n in range(count):
         ProductFactory(shop=shop, title=f"Loaf {n}")
-    # 7 for the shop and its products, 2 for its news and coming events.
-    with django_assert_num_queries(9):
+    # 7 for the shop and its products, 2 for its news and coming events, 1 for its presales.
+    with django_assert_num_queries(10):
         response = client.get(shop.get_absolute_url())
     assert len(response.context["page"].object_list) == count
 
