@@ -54,7 +54,9 @@ class CampaignForm(forms.Form):
         queryset=None,
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (or ⌘) to choose several. Shown on the campaign page."),
+        help_text=_(
+            "Choose one, or several for a list (Ctrl or ⌘ on a computer). Shown on the campaign page."
+        ),
     )
     redemption_opens_on = forms.DateField(
         label=_("Redemption opens on"), widget=forms.DateInput(attrs={"type": "date"})
