@@ -2,10 +2,13 @@ from django.contrib import admin
 
 from .models import (
     Account,
+    Campaign,
+    CampaignEvent,
     Entry,
     LedgerTransaction,
     Level,
     Offer,
+    Pledge,
     Settlement,
     SettlementLine,
     SupporterCard,
@@ -84,3 +87,45 @@ class OfferAdmin(admin.ModelAdmin):
     list_display = ["title", "shop", "points_cost", "remaining", "valid_until", "is_active"]
     list_filter = ["is_active"]
     search_fields = ["title", "shop__name"]
+
+
+class CampaignEventInline(admin.TabularInline):
+    model = CampaignEvent
+    extra = 0
+    can_delete = False
+    readonly_fields = ["from_status", "to_status", "actor", "note", "created_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    # Money moved by a campaign lives in the ledger: status, totals and terms change only
+    # through the presale services (deadlines, refunds), so operators read them here.
+    list_display = ["title", "shop", "status", "target", "raised", "deadline"]
+    list_filter = ["status", "reward", "if_missed"]
+    search_fields = ["title", "shop__name"]
+    readonly_fields = ["status", "raised", "target", "if_missed", "accepts_points"]
+    raw_id_fields = ["shop", "products"]
+    inlines = [CampaignEventInline]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Pledge)
+class PledgeAdmin(admin.ModelAdmin):
+    list_display = ["campaign", "supporter", "amount", "points_used", "payment_method", "status"]
+    list_filter = ["status", "payment_method"]
+    search_fields = ["supporter__email", "campaign__title"]
+    list_select_related = ["campaign", "supporter"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
