@@ -120,6 +120,7 @@ class PledgeAdmin(admin.ModelAdmin):
     list_filter = ["status", "payment_method"]
     search_fields = ["supporter__email", "campaign__title"]
     list_select_related = ["campaign", "supporter"]
+    exclude = ["checkout_url", "token"]
 
     def has_add_permission(self, request):
         return False

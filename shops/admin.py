@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from .models import (
     Category,
@@ -32,6 +33,7 @@ class ShopAdmin(admin.ModelAdmin):
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["labels"]
     inlines = [OpeningHoursInline, ShopMembershipInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 class ProductPhotoInline(admin.TabularInline):
