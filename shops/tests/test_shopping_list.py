@@ -509,6 +509,21 @@ def test_what_is_short_in_stock_is_said_and_the_rest_still_goes_into_the_cart(cl
     assert list(CartLine.objects.values_list("product__title", flat=True)) == ["Barista oat milk"]
 
 
+def test_the_trip_into_the_cart_without_a_start_asks_for_one(client, town):
+    user = UserFactory()
+    shopping_list = make_list(user)
+    client.force_login(user)
+
+    response = client.post(
+        reverse("shopping_list:to_cart", kwargs={"list_id": shopping_list.pk}),
+        {"source": "trip"},
+        follow=True,
+    )
+
+    assert "Say where you start from" in response.content.decode()
+    assert not CartLine.objects.exists()
+
+
 def test_a_visitor_puts_a_list_into_their_cart(client, town):
     client.post(reverse("shopping_list:index"), {"text": "oat milk"})
     shopping_list = ShoppingList.objects.get()

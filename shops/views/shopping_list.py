@@ -217,7 +217,10 @@ def list_to_cart(request, list_id):
         else reverse("shopping_list:trip", kwargs={"list_id": shopping_list.pk})
     )
     if not picks:
-        messages.info(request, _("Nothing on this list can be bought in town right now."))
+        if source != "list" and trip.start is None:
+            messages.info(request, _("Say where you start from, then plan the trip."))
+        else:
+            messages.info(request, _("Nothing on this list can be bought in town right now."))
         return redirect(back)
     cart = order_services.cart_get_or_create(
         user=request.user,
