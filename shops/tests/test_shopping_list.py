@@ -259,6 +259,24 @@ def test_rewriting_a_list_keeps_ticks_of_unchanged_lines(town):
     assert lines["2 kg potatoes"].done and lines["2 kg potatoes"].position == 1
 
 
+def test_the_whole_list_is_edited_as_text_and_a_bad_edit_changes_nothing(client, town):
+    user = UserFactory()
+    shopping_list = make_list(user, "2 kg potatoes\noat milk")
+    client.force_login(user)
+    url = reverse("shopping_list:edit", kwargs={"list_id": shopping_list.pk})
+
+    page = client.get(url).content.decode()
+    refused = client.post(url, {"name": "Week", "text": "oat milk\n???"})
+    saved = client.post(url, {"name": "Week", "text": "oat milk\nbread"})
+
+    assert "2 kg potatoes\noat milk" in page
+    assert refused.status_code == 400 and "cannot tell what to look for" in refused.content.decode()
+    assert saved.status_code == 302
+    shopping_list.refresh_from_db()
+    assert shopping_list.name == "Week"
+    assert list(shopping_list.lines.values_list("text", flat=True)) == ["oat milk", "bread"]
+
+
 def test_using_a_list_again_gives_a_fresh_copy_with_nothing_ticked(client, town):
     user = UserFactory()
     shopping_list = make_list(user)
