@@ -53,6 +53,8 @@ class CheckoutRequest:
     address: DeliveryAddress | None = None
     phone: str = ""
     notes: str = ""
+    # Community points to spend as a discount, spread over the orders (each capped).
+    points: int = 0
 
 
 def platform_fee_in_force(now: datetime.datetime | None = None):
@@ -211,6 +213,9 @@ def _place(*, cart, customer, request, now) -> Purchase:
                 raise SoldOut([product.title])
         grand_total += subtotal + delivery_fee
 
+    if request.points:
+        grand_total -= _spend_points(purchase, request.points)
+
     purchase.total = Money(grand_total, currency)
     purchase.save(update_fields=["total"])
     Payment.objects.create(
@@ -222,6 +227,42 @@ def _place(*, cart, customer, request, now) -> Purchase:
 
     transaction.on_commit(lambda: send_purchase_emails_task.delay(purchase.pk))
     return purchase
+
+
+def _spend_points(purchase: Purchase, points: int) -> Decimal:
+    """Spread the points over the purchase's orders in shop order, each order taking at most
+    the node's share of its goods; returns the discount. Runs in checkout's transaction: not
+    enough points refuses the whole checkout."""
+    from loyalty.exceptions import LedgerRefused
+    from loyalty.services import max_discount_points, points_spend_on_order
+
+    if purchase.customer is None:
+        raise CheckoutError(_("Sign in to pay with points."), field="points")
+    remaining, discount = points, Decimal("0")
+    for order in purchase.orders.order_by("shop_id"):
+        use = min(remaining, max_discount_points(order.subtotal))
+        if use <= 0:
+            continue
+        try:
+            points_spend_on_order(order=order, user=purchase.customer, points=use)
+        except LedgerRefused as refused:
+            raise CheckoutError(refused.message, field="points") from refused
+        order.points_redeemed = use
+        order.points_discount = Money(Decimal(use) / 100, order.subtotal.currency)
+        order.total = order.total - order.points_discount
+        order.save(update_fields=["points_redeemed", "points_discount", "total"])
+        discount += order.points_discount.amount
+        remaining -= use
+    if remaining:
+        raise CheckoutError(
+            _(
+                "Points can pay for at most %(percent)s %% of each shop's goods: use "
+                "%(usable)s points or fewer."
+            )
+            % {"percent": settings.LOYALTY_MAX_DISCOUNT_PERCENT, "usable": points - remaining},
+            field="points",
+        )
+    return discount
 
 
 def _delivery_fees(
