@@ -70,9 +70,9 @@ def test_a_hundred_members_voting_at_once_give_exactly_a_hundred_votes(round_, s
         effective_on=services.earliest_effective_day(now=now),
         now=now - datetime.timedelta(days=1),
     )
-    # 200 submissions released together by one barrier. Postgres allows 100 connections on
-    # this machine and other test runs share it, so at most the free ones (less a margin)
-    # are open at a time; every vote still queues on the proposal's row lock at once.
+    # 200 submissions released together by one barrier, each on its own connection (CI
+    # raises Postgres's max_connections to 300). Should the server allow fewer, at most the
+    # free connections less a margin are open at a time, and the votes still race.
     attempts = [(member, owner, n % 2) for n in range(2) for member, owner in voters]
     gate = threading.BoundedSemaphore(max(10, min(len(attempts), free_connections() - 20)))
     barrier = threading.Barrier(len(attempts))
