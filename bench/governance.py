@@ -11,8 +11,6 @@ Prints JSON. bench/README.md ("Governance") explains the figures.
 import argparse
 import datetime
 import json
-import os
-import subprocess
 import sys
 import threading
 import time
@@ -39,21 +37,12 @@ def parse_args():
     return args
 
 
-def fresh_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-
-
 def main():
     args = parse_args()
-    fresh_database(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
-    import django
+    from timing import django_on_fresh_database
 
-    django.setup()
-    from django.core.management import call_command
+    django_on_fresh_database(args.database_url)
+    import django
     from django.db import connection
     from django.test import Client
     from django.utils import timezone
@@ -61,12 +50,10 @@ def main():
 
     from governance import selectors, services
     from governance.models import Member, Proposal, Vote
+    from marketplace.celery import app
     from marketplace.models import User
     from orders.models import Order, Purchase
     from shops.models import Shop, ShopMembership
-
-    call_command("migrate", verbosity=0)
-    from marketplace.celery import app
 
     # Announcements are queued (in memory, no worker) as in production, not sent inline.
     app.conf.task_always_eager = False

@@ -12,9 +12,7 @@ Prints JSON. bench/README.md ("Presales") explains the figures.
 import argparse
 import datetime
 import json
-import os
 import random
-import subprocess
 import sys
 import threading
 import time
@@ -40,22 +38,13 @@ def parse_args():
     return args
 
 
-def fresh_database(url: str) -> None:
-    name = url.rsplit("/", 1)[1]
-    subprocess.run(["dropdb", "-h", "127.0.0.1", "-U", "postgres", "--if-exists", name], check=True)
-    subprocess.run(["createdb", "-h", "127.0.0.1", "-U", "postgres", name], check=True)
-
-
 def main():
     args = parse_args()
-    fresh_database(args.database_url)
-    os.environ["DATABASE_URL"] = args.database_url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.test")
-    import django
+    from timing import django_on_fresh_database
 
-    django.setup()
+    django_on_fresh_database(args.database_url)
+
     from django.conf import settings
-    from django.core.management import call_command
     from django.db import connection
     from django.db.models import Sum
     from django.test import Client
@@ -73,7 +62,6 @@ def main():
     from marketplace.models import User
     from shops.models import Shop, ShopMembership
 
-    call_command("migrate", verbosity=0)
     # Supporters' emails are queued (in memory, no worker) as in production, not sent inline.
     app.conf.task_always_eager = False
     settings.ALLOWED_HOSTS = ["*"]
