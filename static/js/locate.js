@@ -1,4 +1,6 @@
-// "Use my location": fills the hidden lat/lon fields of the search form from the browser.
+// "Use my location": fills the hidden lat/lon fields of a form from the browser. The
+// button's data-clear names the typed-place field to empty (postcode by default);
+// data-submit sends the form as soon as the position is known.
 (function () {
   "use strict";
   document.addEventListener("click", function (event) {
@@ -16,7 +18,12 @@
       function (position) {
         form.elements.lat.value = position.coords.latitude.toFixed(5);
         form.elements.lon.value = position.coords.longitude.toFixed(5);
-        if (form.elements.postcode) form.elements.postcode.value = "";
+        var typed = form.elements[button.dataset.clear || "postcode"];
+        if (typed) typed.value = "";
+        if ("submit" in button.dataset) {
+          form.submit();
+          return;
+        }
         if (status) status.textContent = button.dataset.done;
       },
       function () {

@@ -1,31 +1,7 @@
-// Shopping-list trip page: "Use my position" fills the start form from the browser and
-// sends it; the trip map shows the start, the numbered shops and the way between them.
+// Shopping-list trip page: a typed place replaces a position found earlier (locate.js finds
+// one); the trip map shows the start, the numbered shops and the way between them.
 (function () {
   "use strict";
-  document.addEventListener("click", function (event) {
-    var button = event.target.closest("[data-locate-start]");
-    if (!button) return;
-    event.preventDefault();
-    var form = button.form;
-    var status = document.getElementById(button.getAttribute("aria-describedby"));
-    if (!navigator.geolocation) {
-      if (status) status.textContent = button.dataset.unsupported;
-      return;
-    }
-    if (status) status.textContent = button.dataset.working;
-    navigator.geolocation.getCurrentPosition(
-      function (position) {
-        form.elements.lat.value = position.coords.latitude.toFixed(5);
-        form.elements.lon.value = position.coords.longitude.toFixed(5);
-        form.elements.place.value = "";
-        form.submit();
-      },
-      function () {
-        if (status) status.textContent = button.dataset.failed;
-      },
-      { maximumAge: 600000, timeout: 10000 }
-    );
-  });
   // A typed place replaces a position found earlier.
   document.addEventListener("input", function (event) {
     if (event.target.name === "place" && event.target.form.elements.lat) {
