@@ -55,7 +55,8 @@ class CampaignForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 8}),
         help_text=_(
-            "Choose one, or several for a list (Ctrl or ⌘ on a computer). Shown on the campaign page."
+            "Choose one, or several for a list (Ctrl or ⌘ on a computer). "
+            "Shown on the campaign page."
         ),
     )
     redemption_opens_on = forms.DateField(

@@ -1,13 +1,11 @@
 """On Postgres, twenty couriers claiming one job at once: exactly one gets it."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from logistics import services
 from logistics.exceptions import JobTaken
 from logistics.models import DeliveryJob, JobEvent
+from marketplace.tests.concurrency import run_together
 
 from .factories import collective, courier, delivering_shop, delivery_purchase, make_ready
 
@@ -20,23 +18,7 @@ def test_twenty_couriers_one_job_one_winner(round_):
     make_ready(delivery_purchase([delivering_shop(riders)]))
     job = DeliveryJob.objects.get()
     couriers = [courier(riders) for _ in range(20)]
-    barrier = threading.Barrier(20)
-    results = [None] * 20
-
-    def claim(i):
-        try:
-            barrier.wait()
-            results[i] = services.job_claim(job_id=job.pk, courier=couriers[i])
-        except Exception as error:  # noqa: BLE001 - each thread's answer is inspected
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=claim, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(20, lambda i: services.job_claim(job_id=job.pk, courier=couriers[i]))
 
     winners = [r for r in results if isinstance(r, DeliveryJob)]
     taken = [r for r in results if isinstance(r, JobTaken)]

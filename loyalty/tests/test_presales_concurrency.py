@@ -1,15 +1,13 @@
 """On Postgres, twenty counter redemptions of one presale balance at the same moment never
 spend more than it holds."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from loyalty import services
 from loyalty.exceptions import NotEnoughValue
 from loyalty.models import LedgerTransaction
 from loyalty.services import presales
+from marketplace.tests.concurrency import run_together
 
 from .presale_factories import campaign, holding, paid_pledge, redeeming
 
@@ -22,31 +20,18 @@ def test_twenty_redemptions_of_one_presale_balance(round_):
     oven = campaign(target="10.00")
     pledge = paid_pledge(oven, amount="50.00")
     redeeming(oven)
-    barrier = threading.Barrier(20)
-    results = [None] * 20
-
     # When twenty counters redeem 7 € each at the same moment
-    def redeem(i):
-        try:
-            barrier.wait()
-            results[i] = presales.presale_redeem(
-                shop=oven.shop,
-                user=pledge.supporter,
-                campaign_id=oven.pk,
-                amount_cents=700,
-                key=f"race-{round_}-{i}",
-                actor=None,
-            )
-        except Exception as error:  # noqa: BLE001 - each thread's answer is inspected
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(
+        20,
+        lambda i: presales.presale_redeem(
+            shop=oven.shop,
+            user=pledge.supporter,
+            campaign_id=oven.pk,
+            amount_cents=700,
+            key=f"race-{round_}-{i}",
+            actor=None,
+        ),
+    )
     # Then exactly seven succeed (49 €), thirteen are refused, and 1 € remains
     spent = [r for r in results if isinstance(r, LedgerTransaction)]
     refused = [r for r in results if isinstance(r, NotEnoughValue)]
@@ -61,30 +46,17 @@ def test_the_same_redemption_sent_by_twenty_threads_posts_once():
     oven = campaign(target="10.00")
     pledge = paid_pledge(oven, amount="50.00")
     redeeming(oven)
-    barrier = threading.Barrier(20)
-    results = [None] * 20
-
-    def redeem(i):
-        try:
-            barrier.wait()
-            results[i] = presales.presale_redeem(
-                shop=oven.shop,
-                user=pledge.supporter,
-                campaign_id=oven.pk,
-                amount_cents=1000,
-                key="one-counter-form",
-                actor=None,
-            )
-        except Exception as error:  # noqa: BLE001
-            results[i] = error
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=redeem, args=(i,)) for i in range(20)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(
+        20,
+        lambda i: presales.presale_redeem(
+            shop=oven.shop,
+            user=pledge.supporter,
+            campaign_id=oven.pk,
+            amount_cents=1000,
+            key="one-counter-form",
+            actor=None,
+        ),
+    )
     assert all(isinstance(r, LedgerTransaction) for r in results), results
     assert len({r.pk for r in results}) == 1
     assert holding(pledge.supporter, oven) == 4000

@@ -1,16 +1,15 @@
 """Races on Postgres with real threads: nothing is oversold, paid or counted twice."""
 
 import json
-import threading
 import time
 from decimal import Decimal
 
 import pytest
 import stripe
-from django.db import close_old_connections, connection
 from django.test import Client
 from django.urls import reverse
 
+from marketplace.tests.concurrency import run_together
 from orders import services
 from orders.exceptions import SoldOut
 from orders.models import Order, Payment, Purchase, WebhookEvent
@@ -20,29 +19,6 @@ from shops.tests.factories import ProductFactory
 from .factories import cart_with, open_shop, pickup_request
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
-
-
-def run_together(count, work):
-    """Run work(i) in `count` threads released at once; return results or exceptions."""
-    barrier = threading.Barrier(count)
-    results = [None] * count
-
-    def runner(i):
-        try:
-            barrier.wait()
-            results[i] = work(i)
-        except Exception as error:  # noqa: BLE001 - the test inspects what each thread got
-            results[i] = error
-        finally:
-            close_old_connections()
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
 
 
 @pytest.mark.parametrize("round_", range(3))
