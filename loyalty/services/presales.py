@@ -273,9 +273,54 @@ def campaign_cancel(*, campaign: Campaign, actor, reason: str = "") -> Campaign:
 
 
 def _lapse_awaiting(campaign: Campaign, note: str) -> None:
-    Pledge.objects.filter(campaign=campaign, status=Pledge.Status.AWAITING_PAYMENT).update(
-        status=Pledge.Status.CANCELLED, status_note=note, updated_at=timezone.now()
+    _cancel_awaiting(Pledge.objects.filter(campaign=campaign), note)
+
+
+def _cancel_awaiting(pledges, note: str) -> int:
+    """Cancel the pledges among `pledges` still waiting for payment, giving back the points
+    each one holds; returns how many. Locks them in primary-key order."""
+    waiting = list(
+        pledges.filter(status=Pledge.Status.AWAITING_PAYMENT).select_for_update().order_by("pk")
     )
+    for pledge in waiting:
+        pledge.status = Pledge.Status.CANCELLED
+        pledge.status_note = note
+        pledge.save(update_fields=["status", "status_note", "updated_at"])
+        _release_points(pledge)
+    return len(waiting)
+
+
+def _hold_points(pledge: Pledge) -> None:
+    """The points part of a pledge leaves the wallet when the pledge is made, so they cannot
+    be spent elsewhere while the money part is awaited (the shop receives their value)."""
+    if pledge.points_used:
+        ledger_post(
+            key=f"pledge-points-{pledge.pk}",
+            kind=LedgerTransaction.Kind.PLEDGE,
+            legs=[
+                (account_for_supporter(pledge.supporter), -pledge.points_used),
+                (account_for_shop(pledge.campaign.shop), pledge.points_used),
+            ],
+            memo=_("Points for a pledge: %(campaign)s") % {"campaign": pledge.campaign.title},
+            shop=pledge.campaign.shop,
+            pledge=pledge,
+        )
+
+
+def _release_points(pledge: Pledge) -> None:
+    """A pledge that was never paid gives its held points back (once: keyed by pledge)."""
+    if pledge.points_used:
+        ledger_post(
+            key=f"pledge-points-back-{pledge.pk}",
+            kind=LedgerTransaction.Kind.RETURN,
+            legs=[
+                (account_for_supporter(pledge.supporter), pledge.points_used),
+                (account_for_shop(pledge.campaign.shop), -pledge.points_used),
+            ],
+            memo=_("Pledge not completed: %(campaign)s") % {"campaign": pledge.campaign.title},
+            shop=pledge.campaign.shop,
+            pledge=pledge,
+        )
 
 
 def _refund_all(campaign: Campaign, note: str) -> None:
@@ -376,6 +421,7 @@ def pledge_create(
             payment_method=payment_method,
             token=token,
         )
+        _hold_points(pledge)
         if not pays_money:
             _pledge_pay(pledge, note=_("Paid with points."))
     pledge.refresh_from_db()
@@ -384,8 +430,8 @@ def pledge_create(
 
 def _pledge_pay(pledge: Pledge, *, note: str = "", actor=None, statuses=(S.OPEN,)) -> Pledge:
     """Post the pledge to the ledger and count it towards the campaign. Raises
-    CampaignError when the campaign does not take it, NotEnoughPoints when the supporter
-    has spent the points meanwhile."""
+    CampaignError when the campaign does not take it. The points part is already held
+    (since the pledge was made), so it cannot fall short."""
     with transaction.atomic():
         campaign = Campaign.objects.select_for_update().get(pk=pledge.campaign_id)
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
@@ -395,15 +441,14 @@ def _pledge_pay(pledge: Pledge, *, note: str = "", actor=None, statuses=(S.OPEN,
             raise CampaignError(_("This pledge is no longer waiting for payment."))
         if campaign.status not in statuses:
             raise CampaignError(_("This campaign no longer takes pledges."))
-        value, points = cents(locked.amount), locked.points_used
+        value = cents(locked.amount)
+        # The points part left the wallet when the pledge was made (_hold_points).
         ledger_post(
             key=f"pledge-{locked.pk}",
             kind=LedgerTransaction.Kind.PLEDGE,
             legs=[
                 (presale_account_for_supporter(locked.supporter, campaign), value),
                 (presale_liability(campaign), -value),
-                (account_for_supporter(locked.supporter), -points),
-                (account_for_shop(campaign.shop), points),
             ],
             memo=_("Presale: %(campaign)s") % {"campaign": campaign.title},
             shop=campaign.shop,
@@ -445,6 +490,7 @@ def pledge_cancel(*, pledge: Pledge, user) -> Pledge:
         locked.status = Pledge.Status.CANCELLED
         locked.status_note = _("You withdrew this pledge.")
         locked.save(update_fields=["status", "status_note", "updated_at"])
+        _release_points(locked)
         return locked
 
 
@@ -452,24 +498,21 @@ def pledges_lapse_unpaid(*, now: datetime.datetime | None = None) -> int:
     """At-shop pledges not paid within PRESALE_AT_SHOP_PAYMENT_DAYS, and card pledges whose
     checkout was abandoned, lapse; returns how many."""
     now = now or timezone.now()
-    at_shop = Pledge.objects.filter(
-        status=Pledge.Status.AWAITING_PAYMENT,
-        payment_method=Pledge.PaymentMethod.AT_SHOP,
-        created_at__lt=now - datetime.timedelta(days=settings.PRESALE_AT_SHOP_PAYMENT_DAYS),
-    ).update(
-        status=Pledge.Status.CANCELLED,
-        status_note=_("Not paid at the shop in time."),
-        updated_at=now,
-    )
-    card = Pledge.objects.filter(
-        status=Pledge.Status.AWAITING_PAYMENT,
-        payment_method=Pledge.PaymentMethod.CARD,
-        created_at__lt=now - datetime.timedelta(minutes=CARD_SESSION_MINUTES + 10),
-    ).update(
-        status=Pledge.Status.CANCELLED,
-        status_note=_("The card payment was not completed; nothing was charged."),
-        updated_at=now,
-    )
+    with transaction.atomic():
+        at_shop = _cancel_awaiting(
+            Pledge.objects.filter(
+                payment_method=Pledge.PaymentMethod.AT_SHOP,
+                created_at__lt=now - datetime.timedelta(days=settings.PRESALE_AT_SHOP_PAYMENT_DAYS),
+            ),
+            _("Not paid at the shop in time."),
+        )
+        card = _cancel_awaiting(
+            Pledge.objects.filter(
+                payment_method=Pledge.PaymentMethod.CARD,
+                created_at__lt=now - datetime.timedelta(minutes=CARD_SESSION_MINUTES + 10),
+            ),
+            _("The card payment was not completed; nothing was charged."),
+        )
     return at_shop + card
 
 
@@ -547,10 +590,11 @@ def pledge_stripe_event(*, event: dict) -> Pledge | None:
         except (CampaignError, NotEnoughPoints) as refusal:
             return _cancel_and_refund_card(pledge, str(refusal.message))
     if event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
-        Pledge.objects.filter(pk=pledge.pk, status=Pledge.Status.AWAITING_PAYMENT).update(
-            status=Pledge.Status.CANCELLED,
-            status_note=_("The card payment did not go through; nothing was charged."),
-        )
+        with transaction.atomic():
+            _cancel_awaiting(
+                Pledge.objects.filter(pk=pledge.pk),
+                _("The card payment did not go through; nothing was charged."),
+            )
     pledge.refresh_from_db()
     return pledge
 
@@ -561,6 +605,7 @@ def _cancel_and_refund_card(pledge: Pledge, reason: str) -> Pledge:
         locked = Pledge.objects.select_for_update().get(pk=pledge.pk)
         if locked.status == Pledge.Status.AWAITING_PAYMENT:
             locked.status = Pledge.Status.CANCELLED
+            _release_points(locked)
         if locked.status == Pledge.Status.CANCELLED and locked.money_returned_at is None:
             locked.status_note = _("%(reason)s Your card payment is being refunded.") % {
                 "reason": reason

@@ -75,18 +75,20 @@ def test_a_pledge_paid_partly_with_points_moves_the_points_to_the_shop():
         token=token(),
     )
     assert pledge.money_part == eur("18.00")
+    # Then the points leave the wallet at once, held for the pledge
+    assert services.account_for_supporter(supporter).balance == 300
+    assert holding(supporter, oven) == 0
     presales.pledge_confirm_paid_at_shop(shop=oven.shop, pledge_id=pledge.pk, actor=None)
-    # Then 30 € of presale value, 300 points left, and the shop's points account got 1,200
+    # And once the shop has the money: 30 € of presale value, the shop's points account 1,200
     assert holding(supporter, oven) == 3000
     assert services.account_for_supporter(supporter).balance == 300
     assert services.account_for_shop(oven.shop).balance == 1200
-    transaction_ = LedgerTransaction.objects.get(kind="pledge", pledge=pledge)
-    assert sorted(transaction_.entries.values_list("amount", flat=True)) == [
-        -3000,
-        -1200,
-        1200,
-        3000,
-    ]
+    legs = sorted(
+        Entry.objects.filter(transaction__kind="pledge", transaction__pledge=pledge).values_list(
+            "amount", flat=True
+        )
+    )
+    assert legs == [-3000, -1200, 1200, 3000]
 
 
 def test_a_pledge_paid_entirely_with_points_is_paid_at_once():
@@ -188,7 +190,7 @@ def test_more_points_than_the_supporter_has_are_refused():
     assert ledger_size() == before and not Pledge.objects.exists()
 
 
-def test_points_spent_before_the_shop_takes_the_money_refuse_the_confirmation():
+def test_points_held_for_a_pledge_cannot_be_spent_elsewhere_and_come_back_if_it_lapses():
     oven = campaign()
     supporter = UserFactory()
     give_points(supporter, 500)
@@ -200,12 +202,37 @@ def test_points_spent_before_the_shop_takes_the_money_refuse_the_confirmation():
         payment_method="at_shop",
         token=token(),
     )
-    services.points_redeem(user=supporter, shop=ShopFactory(), points=200, key="elsewhere")
     before = ledger_size()
     with pytest.raises(NotEnoughPoints):
-        presales.pledge_confirm_paid_at_shop(shop=oven.shop, pledge_id=pledge.pk, actor=None)
+        services.points_redeem(user=supporter, shop=ShopFactory(), points=200, key="elsewhere")
+    assert ledger_size() == before
+
+    presales.pledges_lapse_unpaid(now=timezone.now() + datetime.timedelta(days=30))
+
     pledge.refresh_from_db()
-    assert pledge.status == Pledge.Status.AWAITING_PAYMENT and ledger_size() == before
+    assert pledge.status == Pledge.Status.CANCELLED
+    assert services.account_for_supporter(supporter).balance == 500
+    assert services.account_for_shop(oven.shop).balance == 0
+    presales.pledges_lapse_unpaid(now=timezone.now() + datetime.timedelta(days=31))
+    assert services.account_for_supporter(supporter).balance == 500  # given back once
+
+
+def test_a_withdrawn_pledge_gives_its_points_back():
+    oven = campaign()
+    supporter = UserFactory()
+    give_points(supporter, 500)
+    pledge = presales.pledge_create(
+        campaign=oven,
+        supporter=supporter,
+        amount=eur("20.00"),
+        points=300,
+        payment_method="at_shop",
+        token=token(),
+    )
+    assert services.account_for_supporter(supporter).balance == 200
+    presales.pledge_cancel(pledge=pledge, user=supporter)
+    assert services.account_for_supporter(supporter).balance == 500
+    assert services.trial_balance()["balanced"]
 
 
 def test_another_shop_cannot_confirm_a_pledge():
