@@ -203,9 +203,22 @@ def points_return_for_order(*, order) -> LedgerTransaction | None:
     )
 
 
+def require_member_shop(shop) -> None:
+    """Only shops the members have admitted (and not suspended) give or take points: the
+    network pays for every point."""
+    if shop.status != "active":
+        raise LedgerRefused(
+            _(
+                "Your shop can give and take community points once the members have "
+                "admitted it to the cooperative."
+            )
+        )
+
+
 def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTransaction:
     """Spend points at a shop's counter (a discount there); the shop is owed their value
     in the monthly settlement. The key makes a twice-submitted form count once."""
+    require_member_shop(shop)
     if points <= 0:
         raise LedgerRefused(_("Enter a positive number of points."))
     return ledger_post(
@@ -220,6 +233,7 @@ def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTra
 
 def points_award_at_counter(*, card, shop, amount: Money, key: str, actor) -> LedgerTransaction:
     """Points for an in-store purchase of `amount`, at the supporter's level rate."""
+    require_member_shop(shop)
     if amount.amount <= 0:
         raise LedgerRefused(_("Enter the amount of the purchase, more than zero."))
     if amount.amount > Decimal(str(settings.LOYALTY_MAX_COUNTER_PURCHASE)):
@@ -245,6 +259,7 @@ def points_award_at_counter(*, card, shop, amount: Money, key: str, actor) -> Le
 
 # Special offers ---------------------------------------------------------------------------
 def offer_save(*, shop, offer: Offer | None = None, **fields) -> Offer:
+    require_member_shop(shop)
     offer = offer or Offer(shop=shop)
     for name, value in fields.items():
         setattr(offer, name, value)
@@ -267,7 +282,11 @@ def offer_claim(*, offer_id: int, user, key: str) -> OfferClaim:
     if existing:
         return existing
     today = timezone.localdate()
-    offer = Offer.objects.select_related("shop").filter(pk=offer_id, is_active=True).first()
+    offer = (
+        Offer.objects.select_related("shop")
+        .filter(pk=offer_id, is_active=True, shop__status="active")
+        .first()
+    )
     if offer is None or (offer.valid_until and offer.valid_until < today):
         raise LedgerRefused(_("This offer has ended."))
     if offer.remaining is not None:

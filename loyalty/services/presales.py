@@ -63,6 +63,10 @@ def money(amount_cents: int) -> Money:
 # Campaigns -----------------------------------------------------------------------------------
 def _check_terms(campaign: Campaign, now: datetime.datetime) -> None:
     """The terms supporters see before pledging must make sense; raises CampaignError."""
+    if campaign.shop.status != "active":
+        raise CampaignError(
+            _("Your shop can run presales once the members have admitted it to the cooperative.")
+        )
     if campaign.target.amount <= 0:
         raise CampaignError(_("The target must be more than zero."))
     if campaign.min_pledge.amount <= 0 or campaign.min_pledge > campaign.target:
@@ -73,6 +77,22 @@ def _check_terms(campaign: Campaign, now: datetime.datetime) -> None:
         raise CampaignError(_("Redemption can open on the deadline's day at the earliest."))
     if campaign.redemption_ends_on <= campaign.redemption_opens_on:
         raise CampaignError(_("Redemption must end after it opens."))
+    # Supporters lend the shop money: keep the loan's terms within what people can plan for.
+    if campaign.deadline > now + datetime.timedelta(days=MAX_PLEDGE_DAYS):
+        raise CampaignError(
+            _("Take pledges for at most %(days)s days.") % {"days": MAX_PLEDGE_DAYS}
+        )
+    if campaign.redemption_ends_on > campaign.redemption_opens_on + datetime.timedelta(
+        days=MAX_REDEMPTION_DAYS
+    ):
+        raise CampaignError(
+            _("Redemption may last at most %(years)s years.")
+            % {"years": MAX_REDEMPTION_DAYS // 365}
+        )
+
+
+MAX_PLEDGE_DAYS = 365
+MAX_REDEMPTION_DAYS = 3 * 365
 
 
 EDITABLE_FIELDS = [
@@ -391,7 +411,11 @@ def pledge_create(
     points = int(points or 0)
     if amount.amount <= 0 or points < 0:
         raise CampaignError(_("Enter an amount above zero."))
-    if campaign.status != S.OPEN or campaign.deadline <= timezone.now():
+    if (
+        campaign.status != S.OPEN
+        or campaign.deadline <= timezone.now()
+        or campaign.shop.status != "active"
+    ):
         raise CampaignError(_("This campaign no longer takes pledges."))
     if amount < campaign.min_pledge:
         raise CampaignError(

@@ -429,3 +429,39 @@ def test_the_checkout_page_offers_points_and_refuses_more_than_held(client):
     assert order.points_redeemed == 250 and order.total == Money("3.50", "EUR")
     assert balance(customer) == 150
     assert "−€2.50" in client.get(order.get_absolute_url()).content.decode()
+
+
+def test_a_shop_not_yet_admitted_gives_no_points_and_publishes_no_offers(client):
+    applying = ShopFactory(status="applied")
+    client.force_login(staff_of(applying))
+    supporter = UserFactory()
+    give_points(supporter, 300)
+    card = services.card_for(supporter)
+
+    counter = client.get(reverse("loyalty:counter", args=[applying.pk]), {"card": card.number})
+    award = client.post(
+        reverse("loyalty:counter_award", args=[applying.pk]),
+        {"card": card.number, "key": "a", "amount": "500"},
+    )
+    redeem = client.post(
+        reverse("loyalty:counter_redeem", args=[applying.pk]),
+        {"card": card.number, "key": "b", "points": "100"},
+    )
+    offer = client.post(
+        reverse("loyalty:shop_offers", args=[applying.pk]), {"title": "Tea", "points_cost": "50"}
+    )
+
+    assert b"once the members have admitted it" in counter.content
+    assert award.status_code == redeem.status_code == offer.status_code == 400
+    assert balance(supporter) == 300 and not Offer.objects.exists()
+
+
+def test_the_counter_page_has_no_duplicate_ids(client):
+    import re
+
+    shop = ShopFactory()
+    client.force_login(staff_of(shop))
+    card = services.card_for(UserFactory())
+    page = client.get(reverse("loyalty:counter", args=[shop.pk]), {"card": card.number})
+    ids = re.findall(r'\sid="([^"]+)"', page.content.decode())
+    assert ids and len(ids) == len(set(ids))

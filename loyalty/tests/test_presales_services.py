@@ -641,3 +641,44 @@ def test_the_beat_tasks_close_open_end_and_lapse(settings):
         "send_presale_reminders_task",
     ]:
         assert any(entry["task"] == f"loyalty.tasks.{name}" for entry in beat.values())
+
+
+def test_a_shop_not_yet_admitted_cannot_publish_or_take_pledges():
+    draft = campaign(ShopFactory(status="applied"), status=Campaign.Status.DRAFT)
+    with pytest.raises(CampaignError, match="admitted"):
+        presales.campaign_publish(campaign=draft, actor=None)
+    running = campaign(ShopFactory(status="suspended"))
+    with pytest.raises(CampaignError):
+        presales.pledge_create(
+            campaign=running,
+            supporter=UserFactory(),
+            amount=eur("20.00"),
+            payment_method="at_shop",
+            token=token(),
+        )
+    assert not Pledge.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields,message",
+    [
+        ({"deadline_days": 400}, "at most 365 days"),
+        ({"redemption_days": 4 * 365}, "at most 3 years"),
+    ],
+)
+def test_a_loan_is_kept_within_terms_people_can_plan_for(fields, message):
+    today = timezone.localdate()
+    values = {}
+    if "deadline_days" in fields:
+        values["deadline"] = timezone.now() + datetime.timedelta(days=fields["deadline_days"])
+        values["redemption_opens_on"] = today + datetime.timedelta(days=fields["deadline_days"])
+        values["redemption_ends_on"] = today + datetime.timedelta(days=fields["deadline_days"] + 30)
+    else:
+        values["redemption_ends_on"] = today + datetime.timedelta(
+            days=20 + fields["redemption_days"]
+        )
+    draft = campaign(status=Campaign.Status.DRAFT, **values)
+    with pytest.raises(CampaignError, match=message):
+        presales.campaign_publish(campaign=draft, actor=None)
+    draft.refresh_from_db()
+    assert draft.status == Campaign.Status.DRAFT

@@ -133,7 +133,12 @@ def _counter_url(shop_id: int, card: str | None = None) -> str:
 
 
 def _counter_context(request, shop, lookup: CardLookupForm, **forms) -> dict:
-    context = {"shop": shop, "lookup": lookup, "recent": _recent_at_counter(shop)}
+    context = {
+        "shop": shop,
+        "lookup": lookup,
+        "recent": _recent_at_counter(shop),
+        "shop_admitted": shop.status == shop.Status.ACTIVE,
+    }
     card = None
     if lookup.is_bound and lookup.is_valid():
         try:
@@ -269,9 +274,13 @@ def shop_offers(request, shop_id):
         offer = get_object_or_404(selectors.offers_of_shop(shop=shop), pk=offer_id)
     form = OfferForm(request.POST or None, instance=offer)
     if request.method == "POST" and form.is_valid():
-        services.offer_save(shop=shop, offer=offer, **form.cleaned_data)
-        messages.success(request, _("Offer saved."))
-        return redirect("loyalty:shop_offers", shop_id=shop.pk)
+        try:
+            services.offer_save(shop=shop, offer=offer, **form.cleaned_data)
+        except LedgerRefused as refused:
+            form.add_error(None, refused.message)
+        else:
+            messages.success(request, _("Offer saved."))
+            return redirect("loyalty:shop_offers", shop_id=shop.pk)
     page = Paginator(selectors.offers_of_shop(shop=shop), 25).get_page(request.GET.get("page"))
     return render_dashboard(
         request,
