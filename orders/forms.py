@@ -48,7 +48,10 @@ class CheckoutForm(forms.Form):
         label=_("Pay with points"),
         required=False,
         min_value=0,
-        help_text=_("1 point = 1 cent. Points pay for part of each shop's goods."),
+        help_text=_(
+            "1 point = 1 cent. Your points are shared among the shops, in proportion to "
+            "their goods."
+        ),
     )
 
     def __init__(self, *args, shops, now=None, points_available=0, **kwargs):

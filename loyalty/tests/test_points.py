@@ -9,6 +9,8 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 from djmoney.money import Money
+from hypothesis import given
+from hypothesis import strategies as st
 
 from loyalty import services, tasks
 from loyalty.models import (
@@ -465,3 +467,32 @@ def test_the_counter_page_has_no_duplicate_ids(client):
     page = client.get(reverse("loyalty:counter", args=[shop.pk]), {"card": card.number})
     ids = re.findall(r'\sid="([^"]+)"', page.content.decode())
     assert ids and len(ids) == len(set(ids))
+
+
+@given(caps=st.lists(st.integers(0, 5000), min_size=1, max_size=6), share=st.floats(0, 1))
+def test_points_are_shared_among_shops_in_proportion_and_never_above_a_cap(caps, share):
+    from orders.services.checkout import _proportional_shares
+
+    total = int(sum(caps) * share)
+    shares = _proportional_shares(total, caps)
+    assert sum(shares) == total
+    for part, cap in zip(shares, caps, strict=True):
+        assert 0 <= part <= cap
+        assert abs(part - total * cap / max(sum(caps), 1)) < 1
+
+
+def test_fewer_points_than_the_caps_are_shared_in_proportion():
+    customer = UserFactory()
+    give_points(customer, 1000)
+    shop_a, shop_b = open_shop(), open_shop()
+    cart = cart_with(
+        [
+            (ProductFactory(shop=shop_a, price=Money("10.00", "EUR")), "1"),
+            (ProductFactory(shop=shop_b, price=Money("4.00", "EUR")), "1"),
+        ],
+        user=customer,
+    )
+    purchase = order_services.checkout_place(
+        cart=cart, customer=customer, request=pickup_request([shop_a, shop_b], points=350)
+    )
+    assert [o.points_redeemed for o in purchase.orders.order_by("shop_id")] == [250, 100]

@@ -230,17 +230,28 @@ def _place(*, cart, customer, request, now) -> Purchase:
 
 
 def _spend_points(purchase: Purchase, points: int) -> Decimal:
-    """Spread the points over the purchase's orders in shop order, each order taking at most
-    the node's share of its goods; returns the discount. Runs in checkout's transaction: not
-    enough points refuses the whole checkout."""
+    """Share the points among the purchase's orders in proportion to what each may take
+    (the node's share of its goods); returns the discount. Runs in checkout's transaction:
+    not enough points refuses the whole checkout."""
     from loyalty.exceptions import LedgerRefused
     from loyalty.services import max_discount_points, points_spend_on_order
 
     if purchase.customer is None:
         raise CheckoutError(_("Sign in to pay with points."), field="points")
-    remaining, discount = points, Decimal("0")
-    for order in purchase.orders.order_by("shop_id"):
-        use = min(remaining, max_discount_points(order.subtotal))
+    orders = list(purchase.orders.order_by("shop_id"))
+    caps = [max_discount_points(order.subtotal) for order in orders]
+    if points > sum(caps):
+        raise CheckoutError(
+            _(
+                "Points can pay for at most %(percent)s %% of each shop's goods: use "
+                "%(usable)s points or fewer."
+            )
+            % {"percent": settings.LOYALTY_MAX_DISCOUNT_PERCENT, "usable": sum(caps)},
+            field="points",
+        )
+    shares = _proportional_shares(points, caps)
+    discount = Decimal("0")
+    for order, use in zip(orders, shares, strict=True):
         if use <= 0:
             continue
         try:
@@ -252,17 +263,21 @@ def _spend_points(purchase: Purchase, points: int) -> Decimal:
         order.total = order.total - order.points_discount
         order.save(update_fields=["points_redeemed", "points_discount", "total"])
         discount += order.points_discount.amount
-        remaining -= use
-    if remaining:
-        raise CheckoutError(
-            _(
-                "Points can pay for at most %(percent)s %% of each shop's goods: use "
-                "%(usable)s points or fewer."
-            )
-            % {"percent": settings.LOYALTY_MAX_DISCOUNT_PERCENT, "usable": points - remaining},
-            field="points",
-        )
     return discount
+
+
+def _proportional_shares(total: int, caps: list[int]) -> list[int]:
+    """Split `total` (at most sum(caps)) in proportion to `caps`, in whole points, never
+    above a cap; the points left by rounding go to the largest remainders."""
+    whole = sum(caps)
+    if not whole:
+        return [0] * len(caps)
+    exact = [total * cap / whole for cap in caps]
+    shares = [int(x) for x in exact]
+    by_remainder = sorted(range(len(caps)), key=lambda i: exact[i] - shares[i], reverse=True)
+    for i in by_remainder[: total - sum(shares)]:
+        shares[i] += 1
+    return shares
 
 
 def _delivery_fees(
