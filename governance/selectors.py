@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import NamedTuple
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 from django.db.models.functions import TruncMonth
 from django.http import Http404
@@ -102,11 +103,17 @@ def voting_member(*, user, member_id) -> Member:
     return member
 
 
-def member_or_404(*, user) -> list[Member]:
-    """The user's member entries, or a 404 for anyone who is not a member (internal pages)."""
+def members_only(*, user) -> list[Member]:
+    """The user's member entries; anyone who is not a member is told these pages are the
+    members' own (403 with the reason), since nothing here is a secret to hide by a 404."""
     entries = list(member_entries_of(user=user))
     if not entries:
-        raise Http404("Members only")
+        raise PermissionDenied(
+            _(
+                "This part is for the members of the cooperative. Member shops take part "
+                "through their owners; the cooperative page says who is a member."
+            )
+        )
     return entries
 
 
@@ -190,7 +197,7 @@ def proposal_get(*, proposal_id: int) -> Proposal:
 
 def proposal_for_member(*, user, proposal_id: int) -> Proposal:
     """A proposal for an action only members take (vote, comment): 404 for non-members."""
-    member_or_404(user=user)
+    members_only(user=user)
     return proposal_get(proposal_id=proposal_id)
 
 
@@ -323,7 +330,7 @@ def notices(*, today: datetime.date, category: str = "", kind: str = "") -> Quer
 
 def notice_for_member(*, user, post_id: int) -> NoticeboardPost:
     """A noticeboard post, for members only: the same 404 for missing and non-members."""
-    member_or_404(user=user)
+    members_only(user=user)
     try:
         return (
             NoticeboardPost.objects.select_related(

@@ -84,7 +84,7 @@ def proposal_list(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def proposal_new(request):
-    members = selectors.member_or_404(user=request.user)
+    members = selectors.members_only(user=request.user)
     kind = request.GET.get("kind") or request.POST.get("kind") or Proposal.Kind.FEE
     if kind not in Proposal.Kind.values:
         kind = Proposal.Kind.FEE
@@ -277,7 +277,7 @@ def transparency(request):
 @login_required
 @require_GET
 def noticeboard(request):
-    selectors.member_or_404(user=request.user)
+    selectors.members_only(user=request.user)
     filters = NoticeFilterForm(request.GET or None)
     data = filters.cleaned_data if filters.is_valid() else {}
     posts = selectors.notices(
@@ -298,7 +298,7 @@ def noticeboard(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def notice_new(request):
-    members = selectors.member_or_404(user=request.user)
+    members = selectors.members_only(user=request.user)
     initial = {"expires_on": timezone.localdate() + datetime.timedelta(days=30)}
     form = NoticeForm(request.POST or None, members=members, initial=initial)
     if request.method == "POST" and form.is_valid():
@@ -327,7 +327,7 @@ def notice_new(request):
 @require_http_methods(["GET", "POST"])
 def notice_detail(request, post_id):
     post = selectors.notice_for_member(user=request.user, post_id=post_id)
-    members = selectors.member_or_404(user=request.user)
+    members = selectors.members_only(user=request.user)
     form = ReplyForm(request.POST or None, members=members)
     if request.method == "POST" and form.is_valid():
         try:

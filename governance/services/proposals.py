@@ -190,6 +190,8 @@ def vote_cast(
         if vote is not None:
             if not change:
                 raise AlreadyVoted()
+            if vote.choice == choice and vote.option_id == getattr(option, "pk", None):
+                return vote  # the same vote sent again changes nothing, not even the record
             vote.choice, vote.option, vote.cast_by, vote.changed_at = choice, option, user, now
             vote.save(update_fields=["choice", "option", "cast_by", "changed_at"])
             kind = ProposalEvent.Kind.VOTE_CHANGED

@@ -129,6 +129,16 @@ def test_a_second_vote_is_refused_but_the_vote_can_be_changed_until_the_close():
         "voted",
         "vote_changed",
     ]
+    # The same vote sent again (a second tap) is not recorded as a change.
+    services.vote_cast(
+        proposal_id=proposal.pk,
+        user=co_owner,
+        member_id=member.pk,
+        choice="yes",
+        change=True,
+        now=at,
+    )
+    assert proposal.events.filter(kind="vote_changed").count() == 1
 
 
 def test_no_vote_after_the_close():

@@ -301,7 +301,9 @@ def test_only_members_see_the_noticeboard_and_post_and_reply(client, voters):
     member, owner = voters[0]
     other_member, other_owner = voters[1]
     client.force_login(UserFactory())
-    assert client.get(reverse("governance:noticeboard")).status_code == 404
+    refused = client.get(reverse("governance:noticeboard"))
+    assert refused.status_code == 403
+    assert "This part is for the members of the cooperative" in refused.content.decode()
     client.force_login(owner)
     response = client.post(
         reverse("governance:notice_new"),
@@ -421,13 +423,13 @@ def _wrong_user_urls(proposal, post, news, event, shop):
     return [
         ("post", reverse("governance:proposal_vote", args=[proposal.pk]), 403),
         ("post", reverse("governance:proposal_comment", args=[proposal.pk]), 403),
-        ("get", reverse("governance:proposal_new"), 404),
-        ("post", reverse("governance:proposal_new"), 404),
-        ("get", reverse("governance:noticeboard"), 404),
-        ("get", reverse("governance:notice_new"), 404),
-        ("get", reverse("governance:notice_detail", args=[post.pk]), 404),
-        ("post", reverse("governance:notice_detail", args=[post.pk]), 404),
-        ("post", reverse("governance:notice_close", args=[post.pk]), 404),
+        ("get", reverse("governance:proposal_new"), 403),
+        ("post", reverse("governance:proposal_new"), 403),
+        ("get", reverse("governance:noticeboard"), 403),
+        ("get", reverse("governance:notice_new"), 403),
+        ("get", reverse("governance:notice_detail", args=[post.pk]), 403),
+        ("post", reverse("governance:notice_detail", args=[post.pk]), 403),
+        ("post", reverse("governance:notice_close", args=[post.pk]), 403),
         ("get", reverse("governance:shop_news", args=[shop.pk]), 404),
         ("post", reverse("governance:shop_news", args=[shop.pk]), 404),
         ("get", reverse("governance:shop_news_edit", args=[shop.pk, news.pk]), 404),

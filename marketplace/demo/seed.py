@@ -366,7 +366,10 @@ class DemoTown:
             )
 
         supporter = self.person(
-            "member", "Mo Member", role="cooperative member", note="a supporter with a vote"
+            "member",
+            "Mo Member",
+            role="cooperative member",
+            note="a supporter in the member register",
         )
         joined = today - datetime.timedelta(days=400)
         for shop in shops[: len(catalogue.SHOPS)]:
