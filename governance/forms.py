@@ -1,6 +1,9 @@
 """Input shapes. The services check the cooperative's rules; these check the form."""
 
+import datetime
+
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .models import NoticeboardPost, Proposal, ShopEvent, ShopNews, Vote
@@ -131,6 +134,12 @@ class NoticeForm(ActingForMixin, forms.ModelForm):
     def __init__(self, *args, members, **kwargs):
         super().__init__(*args, **kwargs)
         self.add_member_field(members)
+        # Radio buttons need no empty choice; the list says what to do instead of "------".
+        self.fields["kind"].choices = NoticeboardPost.Kind.choices
+        self.fields["category"].choices = [
+            ("", _("Choose a category")),
+            *NoticeboardPost.Category.choices,
+        ]
 
 
 class ReplyForm(ActingForMixin, forms.Form):
@@ -177,8 +186,24 @@ class EventForm(forms.ModelForm):
             ),
         }
 
+    # A market day or a repair café, not a season: longer things are news.
+    MAX_DAYS = 14
+
     def clean(self):
         data = super().clean()
-        if data.get("starts_at") and data.get("ends_at") and data["ends_at"] < data["starts_at"]:
-            self.add_error("ends_at", _("The event must end after it starts."))
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        if starts and (self.instance.pk is None or "starts_at" in self.changed_data):
+            if starts < timezone.now() - datetime.timedelta(hours=1):
+                self.add_error(
+                    "starts_at", _("The calendar is for coming events: choose a date ahead.")
+                )
+        if starts and ends:
+            if ends < starts:
+                self.add_error("ends_at", _("The event must end after it starts."))
+            elif ends - starts > datetime.timedelta(days=self.MAX_DAYS):
+                self.add_error(
+                    "ends_at",
+                    _("An event lasts at most %(days)s days; post longer things as news.")
+                    % {"days": self.MAX_DAYS},
+                )
         return data

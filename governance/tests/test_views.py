@@ -366,6 +366,21 @@ def test_a_shop_posts_news_and_an_event_that_show_on_its_page_and_the_calendar(c
         },
     )
     assert response.status_code == 400 and "end after it starts" in response.content.decode()
+    past = start - datetime.timedelta(days=400)
+    for starts, ends, message in [
+        (past, past + datetime.timedelta(hours=2), "choose a date ahead"),
+        (start, start + datetime.timedelta(days=30), "at most 14 days"),
+    ]:
+        refused = client.post(
+            url,
+            {
+                "form": "event",
+                "event-title": "Odd event",
+                "event-starts_at": starts.strftime("%Y-%m-%dT18:00"),
+                "event-ends_at": ends.strftime("%Y-%m-%dT20:00"),
+            },
+        )
+        assert refused.status_code == 400 and message in refused.content.decode()
     client.post(
         url,
         {
