@@ -1,6 +1,7 @@
 """Input shapes of the shopping-list pages; what a list may hold is checked by the service."""
 
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from .list_parsing import MAX_LINES
@@ -55,13 +56,20 @@ class StartForm(forms.Form):
         help_text=_("A postcode or an address in town, or use your position."),
         max_length=120,
         required=False,
-        widget=forms.TextInput(attrs={"autocomplete": "postal-code street-address"}),
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
     )
     lat = forms.FloatField(min_value=-90, max_value=90, required=False, widget=forms.HiddenInput)
     lon = forms.FloatField(min_value=-180, max_value=180, required=False, widget=forms.HiddenInput)
     round_trip = forms.BooleanField(
         label=_("Come back here at the end"), required=False, initial=True
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not settings.GEOCODER_URL:
+            # Without a geocoder the node knows its postcodes only: don't promise addresses.
+            self.fields["place"].help_text = _("A postcode in town, or use your position.")
+            self.fields["place"].widget.attrs["autocomplete"] = "postal-code"
 
     def clean(self):
         data = super().clean()
