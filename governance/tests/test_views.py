@@ -293,7 +293,7 @@ def test_the_transparency_page_shows_the_fee_its_votes_and_what_came_in(client, 
     page = response.content.decode()
     assert response.context["fee"].percent == Decimal("4.50")
     assert decided.get_absolute_url() in page
-    assert "7 yes, 2 no" in page and "5 %" in page
+    assert "yes: 7, no: 2" in page and "5 %" in page
     assert len(response.context["fees_by_month"]) == 12
 
 
