@@ -245,6 +245,19 @@ def measure_shopping_list(args) -> dict:
     return json.loads(output)
 
 
+def measure_own_database(script: str, args) -> dict:
+    """A benchmark that makes its own database (bench/governance.py, bench/presales.py)."""
+    output = subprocess.run(
+        [sys.executable, str(BENCH / script), *(["--quick"] if args.quick else [])],
+        cwd=ROOT,
+        env=dict(os.environ, PYTHONPATH=str(ROOT)),
+        check=True,
+        text=True,
+        stdout=subprocess.PIPE,
+    ).stdout
+    return json.loads(output)
+
+
 def measure_checkouts(args) -> dict:
     """Checkouts per second from bench/checkouts.py (many buyers, many products)."""
     output = subprocess.run(
@@ -421,6 +434,10 @@ def main() -> None:
     dispatch = measure_dispatch(args)
     log("Timing shopping lists: trip planning and matching…")
     shopping = measure_shopping_list(args)
+    log("Timing the cooperative's votes and the transparency page…")
+    governance = measure_own_database("governance.py", args)
+    log("Timing presales: pledges, counter redemptions, closing a campaign…")
+    presales = measure_own_database("presales.py", args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -442,6 +459,8 @@ def main() -> None:
         "catalogue": catalogue,
         "dispatch": dispatch,
         "shopping_list": shopping,
+        "governance": governance,
+        "presales": presales,
     }
     print_summary(report)
     log(
@@ -476,6 +495,22 @@ def main() -> None:
         f"{shopping['match_ms']['p95_ms']} ms in {shopping['match_sql_queries']} queries; "
         f"list page data p50 {shopping['page_ms']['p50_ms']} ms, "
         f"trip p50 {shopping['trip_ms']['p50_ms']} ms."
+    )
+    votes, big = governance["votes_at_once"], governance["big_vote"]
+    log(
+        f"Cooperative: {votes['counted']} of {votes['members']} members voting at once counted "
+        f"in {votes['wall_s']} s ({votes['votes_per_s']} votes/s); a {big['members']}-member vote "
+        f"closed in {big['close_ms']} ms; fee lookup p50 {governance['fee_lookup']['p50_ms']} ms; "
+        f"transparency page p50 {governance['transparency_page']['p50_ms']} ms."
+    )
+    race = presales["redemptions_at_once"]
+    log(
+        f"Presales: {presales['pledges_paid_at_counter']['per_s']} pledges/s paid at the counter; "
+        f"{race['counters']} counters redeeming at once {race['per_s']}/s "
+        f"(p95 {race['per_redemption']['p95_ms']} ms, books exact: "
+        f"{race['liability_equals_holdings']}); refunding "
+        f"{presales['close_missed_refund_all']['pledges_refunded']} pledges at a missed "
+        f"deadline {presales['close_missed_refund_all']['close_ms']} ms."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]
