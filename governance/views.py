@@ -375,6 +375,8 @@ def calendar(request):
         first = datetime.datetime.strptime(request.GET.get("month", ""), "%Y-%m").date()
     except ValueError:
         first = today.replace(day=1)
+    if not 1900 <= first.year <= 2100:  # months either side must exist
+        first = today.replace(day=1)
     last = selectors.months_back(first, -1) - datetime.timedelta(days=1)
     events = list(selectors.town_events(first=first, last=last))
     days: dict[datetime.date, list] = {}
@@ -395,6 +397,7 @@ def calendar(request):
 
 
 def _ics_text(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n")
     return value.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 

@@ -647,3 +647,12 @@ def test_the_town_calendar_can_be_subscribed_to(client, voters):
     assert response["Content-Type"].startswith("text/calendar")
     assert "SUMMARY:Tasting\\, with cheese\\; and wine" in body
     assert body.count("BEGIN:VEVENT") == 1 and body.endswith("END:VCALENDAR\r\n")
+
+
+@pytest.mark.parametrize("month", ["0001-01", "9999-12", "2026-13", "x"])
+def test_the_calendar_shows_this_month_for_a_month_it_cannot_show(client, month):
+    from django.utils import timezone
+
+    response = client.get(reverse("governance:calendar"), {"month": month})
+    assert response.status_code == 200
+    assert response.context["month"] == timezone.localdate().replace(day=1)

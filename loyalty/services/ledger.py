@@ -111,6 +111,8 @@ def ledger_post(
         return existing
 
 
-def locked_balance(account: Account) -> int:
-    """The account's balance under a row lock held until the caller's transaction ends."""
-    return Account.objects.select_for_update().get(pk=account.pk).balance
+def lock_accounts(*accounts: Account) -> dict[int, Account]:
+    """Lock accounts in primary-key order (the order ledger_post locks in, so nothing
+    deadlocks) until the caller's transaction ends; returns them fresh, by pk."""
+    ids = sorted({account.pk for account in accounts})
+    return {a.pk: a for a in Account.objects.select_for_update().filter(pk__in=ids).order_by("pk")}

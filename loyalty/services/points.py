@@ -15,7 +15,7 @@ from djmoney.money import Money
 
 from ..exceptions import CardNotFound, LedgerRefused
 from ..models import Account, Entry, LedgerTransaction, Level, Offer, OfferClaim, SupporterCard
-from .ledger import account_for_shop, account_for_supporter, ledger_post, locked_balance
+from .ledger import account_for_shop, account_for_supporter, ledger_post, lock_accounts
 
 # Used when a node has no levels at all.
 DEFAULT_RATE = Decimal("2.00")
@@ -150,16 +150,16 @@ def points_reverse_for_order(*, order) -> LedgerTransaction | None:
     if earned is None:
         return None
     customer = order.purchase.customer
-    supporter = account_for_supporter(customer)
+    supporter, shop = account_for_supporter(customer), account_for_shop(order.shop)
     points = earned.entries.get(account=supporter).amount
     with transaction.atomic():
-        points = min(points, locked_balance(supporter))
+        points = min(points, lock_accounts(supporter, shop)[supporter.pk].balance)
         if points <= 0:
             return None
         return ledger_post(
             key=f"reverse-order-{order.pk}",
             kind=LedgerTransaction.Kind.REVERSAL,
-            legs=[(supporter, -points), (account_for_shop(order.shop), points)],
+            legs=[(supporter, -points), (shop, points)],
             memo=_("Refund of order %(number)s") % {"number": order.number},
             shop=order.shop,
             order=order,
@@ -305,9 +305,15 @@ def offer_claim(*, offer_id: int, user, key: str) -> OfferClaim:
         memo=offer.title,
         shop=offer.shop,
     )
-    return OfferClaim.objects.create(
-        offer=offer, user=user, code=_new_claim_code(), transaction=record
-    )
+    for _attempt in range(5):
+        try:
+            with transaction.atomic():
+                return OfferClaim.objects.create(
+                    offer=offer, user=user, code=_new_claim_code(), transaction=record
+                )
+        except IntegrityError:
+            continue  # a code already given out: draw another
+    raise LedgerRefused(_("Please try again."))
 
 
 def offer_claim_use(*, shop, code: str) -> OfferClaim:

@@ -15,7 +15,7 @@ import logging
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
@@ -436,18 +436,29 @@ def pledge_create(
         raise CampaignError(_("Card payment is not available; choose to pay at the shop."))
     elif payment_method not in Pledge.PaymentMethod.values:
         raise CampaignError(_("Choose how to pay."))
-    with transaction.atomic():
-        pledge = Pledge.objects.create(
-            campaign=campaign,
-            supporter=supporter,
-            amount=amount,
-            points_used=points,
-            payment_method=payment_method,
-            token=token,
-        )
-        _hold_points(pledge)
-        if not pays_money:
-            _pledge_pay(pledge, note=_("Paid with points."))
+    try:
+        with transaction.atomic():
+            # The campaign first, then accounts: the order closing and cancelling lock in.
+            locked = Campaign.objects.select_for_update().get(pk=campaign.pk)
+            if locked.status != S.OPEN:
+                raise CampaignError(_("This campaign no longer takes pledges."))
+            pledge = Pledge.objects.create(
+                campaign=locked,
+                supporter=supporter,
+                amount=amount,
+                points_used=points,
+                payment_method=payment_method,
+                token=token,
+            )
+            _hold_points(pledge)
+            if not pays_money:
+                _pledge_pay(pledge, note=_("Paid with points."))
+    except IntegrityError:
+        # The same form sent twice at once: the first pledge stands.
+        existing = Pledge.objects.filter(token=token).first()
+        if existing is None or existing.supporter_id != supporter.pk:
+            raise CampaignError(_("Please send the pledge form again.")) from None
+        return existing
     pledge.refresh_from_db()
     return pledge
 

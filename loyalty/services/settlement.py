@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..models import Account, Entry, LedgerTransaction, Settlement, SettlementLine, SupporterCard
-from .ledger import account_for_supporter, ledger_post, network_account
+from .ledger import account_for_supporter, ledger_post, lock_accounts, network_account
 
 ISSUING = [LedgerTransaction.Kind.EARN, LedgerTransaction.Kind.REVERSAL]
 
@@ -93,7 +93,9 @@ def settlement_run(*, month: datetime.date) -> Settlement:
 
 def settlement_run_due(*, today: datetime.date | None = None) -> list[Settlement]:
     """Settle every finished month since points were first used that is not settled yet."""
-    today = today or timezone.localdate()
+    # A month is settled an hour after it ends, so writes stamped in its last moments have
+    # committed before its figures are taken.
+    today = today or timezone.localdate(timezone.now() - datetime.timedelta(hours=1))
     first = LedgerTransaction.objects.order_by("created_at").values_list("created_at", flat=True)
     first = first.first()
     if first is None:
@@ -127,15 +129,16 @@ def points_expire(*, account: Account, now: datetime.datetime | None = None):
     """Move a wallet's expired points to the network's expired account (reported on the
     transparency page for the members to decide on). Idempotent per wallet and day."""
     now = now or timezone.now()
+    expired = network_account(Account.Kind.EXPIRED)
     with transaction.atomic():
-        Account.objects.select_for_update().get(pk=account.pk)
+        lock_accounts(account, expired)
         points = points_expiring(account=account, at=now)
         if points <= 0:
             return None
         return ledger_post(
             key=f"expire-{account.pk}-{now:%Y-%m-%d}",
             kind=LedgerTransaction.Kind.EXPIRY,
-            legs=[(account, -points), (network_account(Account.Kind.EXPIRED), points)],
+            legs=[(account, -points), (expired, points)],
             memo=_("Points older than %(months)s months")
             % {"months": settings.LOYALTY_POINTS_EXPIRE_MONTHS},
         )

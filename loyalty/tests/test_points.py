@@ -496,3 +496,25 @@ def test_fewer_points_than_the_caps_are_shared_in_proportion():
         cart=cart, customer=customer, request=pickup_request([shop_a, shop_b], points=350)
     )
     assert [o.points_redeemed for o in purchase.orders.order_by("shop_id")] == [250, 100]
+
+
+def test_a_refund_gives_spent_points_back_before_taking_earned_ones():
+    customer = UserFactory()
+    give_points(customer, 1000)
+    shop = open_shop()
+    cart = cart_with([(ProductFactory(shop=shop, price=Money("20.00", "EUR")), "1")], user=customer)
+    purchase = order_services.checkout_place(
+        cart=cart, customer=customer, request=pickup_request([shop], points=500)
+    )
+    order = purchase.orders.get()
+    for status in ("accepted", "ready"):
+        order_services.order_transition(order=order, to_status=status)
+    order_services.order_collect_with_code(order=order, code=order.pickup_code, actor=None)
+    assert balance(customer) == 530  # 500 left + 30 earned on the 15 € paid in money
+    services.points_redeem(user=customer, shop=ShopFactory(), points=530, key="all-of-it")
+
+    order_services.order_transition(order=order, to_status="refunded")
+
+    # The 500 spent on the order come back; the 30 earned on it are taken back.
+    assert balance(customer) == 470
+    assert services.trial_balance()["balanced"]

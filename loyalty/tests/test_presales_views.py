@@ -566,3 +566,20 @@ def test_the_shops_page_invites_supporters_to_its_open_campaign(client):
     page = client.get(oven.shop.get_absolute_url()).content.decode()
     assert "Back this shop" in page and "A bigger oven" in page
     assert "Hidden draft" not in page
+
+
+def test_shop_staff_see_campaigns_but_only_owners_borrow_in_the_shops_name(client):
+    draft = campaign(status=Campaign.Status.DRAFT)
+    staff = UserFactory()
+    ShopMembershipFactory(shop=draft.shop, user=staff, role="staff")
+    client.force_login(staff)
+    shop_id = draft.shop.pk
+
+    listed = client.get(reverse("loyalty:shop_campaigns", args=[shop_id]))
+    new = client.get(reverse("loyalty:shop_campaign_new", args=[shop_id]))
+    publish = client.post(reverse("loyalty:shop_campaign_publish", args=[shop_id, draft.pk]))
+
+    assert listed.status_code == 200 and "its owners start" in listed.content.decode()
+    assert new.status_code == publish.status_code == 404
+    draft.refresh_from_db()
+    assert draft.status == Campaign.Status.DRAFT

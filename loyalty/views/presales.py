@@ -197,7 +197,7 @@ def shop_campaigns(request, shop_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_campaign_new(request, shop_id):
-    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    shop = shop_selectors.shop_for_owner(user=request.user, shop_id=shop_id)
     form = CampaignForm(request.POST or None, shop=shop)
     if request.method == "POST" and form.is_valid():
         try:
@@ -218,7 +218,7 @@ def shop_campaign_new(request, shop_id):
 @login_required
 @require_http_methods(["GET", "POST"])
 def shop_campaign_edit(request, shop_id, campaign_id):
-    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    shop = shop_selectors.shop_for_owner(user=request.user, shop_id=shop_id)
     campaign = selectors.campaign_for_shop(shop=shop, campaign_id=campaign_id)
     if campaign.status != S.DRAFT:
         messages.error(request, _("A published campaign's terms can no longer be changed."))
@@ -274,7 +274,7 @@ def shop_campaign(request, shop_id, campaign_id):
 
 
 def _shop_campaign_action(request, shop_id, campaign_id, act, done: str):
-    shop = shop_selectors.shop_for_member(user=request.user, shop_id=shop_id)
+    shop = shop_selectors.shop_for_owner(user=request.user, shop_id=shop_id)
     campaign = selectors.campaign_for_shop(shop=shop, campaign_id=campaign_id)
     try:
         act(campaign)

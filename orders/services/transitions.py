@@ -79,9 +79,10 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     if to_status in (S.COLLECTED, S.DELIVERED):
         loyalty.points_award_for_order(order=locked)
     elif to_status in (S.REJECTED, S.CANCELLED, S.REFUNDED):
+        # Spent points come back first, so taking back earned points sees them.
+        loyalty.points_return_for_order(order=locked)
         if to_status == S.REFUNDED:
             loyalty.points_reverse_for_order(order=locked)
-        loyalty.points_return_for_order(order=locked)
     if (
         to_status == S.READY
         and locked.fulfilment == Order.Fulfilment.DELIVERY
