@@ -43,3 +43,12 @@ def member_of_shop(db, shop):
     user = UserFactory()
     ShopMembershipFactory(shop=shop, user=user, role="owner")
     return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # Claims and rate limits kept in the cache must not leak from one test into the next.
+    from django.core.cache import cache
+
+    cache.clear()
+    yield

@@ -29,3 +29,18 @@ def send_expiry_reminder(*, user, points: int) -> None:
         template="loyalty/email/points_expiring",
         context={"points": points, "days": settings.LOYALTY_EXPIRY_REMINDER_DAYS},
     )
+
+
+def send_card_used(*, user, record, amount: int, is_points: bool) -> None:
+    from .selectors import cents
+
+    send_to_supporter(
+        user=user,
+        template="loyalty/email/card_used",
+        context={
+            "shop": record.shop,
+            "when": record.created_at,
+            "points": amount if is_points else None,
+            "value": None if is_points else cents(amount),
+        },
+    )

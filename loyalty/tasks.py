@@ -6,10 +6,12 @@ import logging
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.mail import mail_admins
 from django.utils import timezone
 
 from . import emails, services
+from .models import Account, LedgerTransaction
 
 log = logging.getLogger(__name__)
 
@@ -58,6 +60,32 @@ def remind_expiring_points_task() -> int:
             emails.send_expiry_reminder(user=account.user, points=points)
             sent += 1
     return sent
+
+
+@shared_task
+def notify_card_use_task(transaction_id: int) -> bool:
+    """One email per use of a card at a counter. The claim is an atomic add in the cache
+    (Redis in production), keyed by the ledger transaction, so a retried task sends once."""
+    if not cache.add(f"card-use-notified-{transaction_id}", True, timeout=30 * 24 * 3600):
+        return False
+    record = (
+        LedgerTransaction.objects.filter(pk=transaction_id)
+        .select_related("shop")
+        .prefetch_related("entries__account__user")
+        .first()
+    )
+    entries = record.entries.all() if record else []
+    spent = [e for e in entries if e.amount < 0 and e.account.user_id]
+    if not spent:
+        return False
+    entry = spent[0]
+    emails.send_card_used(
+        user=entry.account.user,
+        record=record,
+        amount=-entry.amount,
+        is_points=entry.account.kind == Account.Kind.SUPPORTER_POINTS,
+    )
+    return True
 
 
 @shared_task

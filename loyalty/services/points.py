@@ -221,7 +221,7 @@ def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTra
     require_member_shop(shop)
     if points <= 0:
         raise LedgerRefused(_("Enter a positive number of points."))
-    return ledger_post(
+    record = ledger_post(
         key=key,
         kind=LedgerTransaction.Kind.REDEEM,
         legs=[(account_for_supporter(user), -points), (account_for_shop(shop), points)],
@@ -229,6 +229,17 @@ def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTra
         shop=shop,
         actor=actor,
     )
+    if actor is not None:
+        card_use_notify(record=record)
+    return record
+
+
+def card_use_notify(*, record: LedgerTransaction) -> None:
+    """Tell the supporter, after commit, that their card took value off a bill: a card
+    number alone is enough at a counter, so the owner should hear of every use."""
+    from ..tasks import notify_card_use_task
+
+    transaction.on_commit(lambda: notify_card_use_task.delay(record.pk))
 
 
 def points_award_at_counter(*, card, shop, amount: Money, key: str, actor) -> LedgerTransaction:

@@ -732,7 +732,7 @@ def presale_redeem(
     ).first()
     if holding is None:
         raise CampaignError(_("This supporter holds no presale value of this campaign here."))
-    return ledger_post(
+    record = ledger_post(
         key=f"presale-redeem-{key}",
         kind=LedgerTransaction.Kind.PRESALE_REDEEM,
         legs=[(holding, -amount_cents), (presale_liability(campaign), amount_cents)],
@@ -741,6 +741,11 @@ def presale_redeem(
         shop=shop,
         actor=actor,
     )
+    if actor is not None:
+        from .points import card_use_notify
+
+        card_use_notify(record=record)
+    return record
 
 
 # Reminders -----------------------------------------------------------------------------------

@@ -518,3 +518,25 @@ def test_a_refund_gives_spent_points_back_before_taking_earned_ones():
     # The 500 spent on the order come back; the 30 earned on it are taken back.
     assert balance(customer) == 470
     assert services.trial_balance()["balanced"]
+
+
+def test_the_supporter_hears_of_every_use_of_the_card_at_a_counter_once(
+    client, django_capture_on_commit_callbacks
+):
+    shop = ShopFactory(name="Corner Bakery")
+    client.force_login(staff_of(shop))
+    supporter = UserFactory()
+    give_points(supporter, 300)
+    card = services.card_for(supporter)
+    form = {"card": card.number, "key": "once", "points": "120"}
+    url = reverse("loyalty:counter_redeem", args=[shop.pk])
+
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, form)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, form)  # the same form again: no second spend, no second email
+
+    assert balance(supporter) == 180
+    notices = [m for m in mail.outbox if "supporter card was used" in m.subject]
+    assert len(notices) == 1 and notices[0].to == [supporter.email]
+    assert "120 of your points" in notices[0].body and "Corner Bakery" in notices[0].body
