@@ -1,6 +1,7 @@
 """Announcements to the members, in the node's language, HTML and plain text."""
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -10,10 +11,16 @@ from .models import Proposal
 
 
 def _send_each(*, recipients, template: str, context: dict) -> int:
-    """One message per recipient, so addresses stay private."""
+    """One message per recipient, so addresses stay private. Each recipient is claimed in
+    the cache before sending (released if the send fails), so when the task is retried
+    after a failure, those already told are not told again."""
     sent = 0
+    proposal = context["proposal"]
     with translation.override(settings.LANGUAGE_CODE):
         for email in sorted(recipients):
+            claim = f"governance-mail-{template}-{proposal.pk}-{email}"
+            if not cache.add(claim, True, timeout=14 * 24 * 3600):
+                continue
             full = {**context, "SITE_NAME": settings.SITE_NAME, "recipient": email}
             subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
             message = EmailMultiAlternatives(
@@ -22,7 +29,11 @@ def _send_each(*, recipients, template: str, context: dict) -> int:
                 to=[email],
             )
             message.attach_alternative(render_to_string(f"{template}.html", full), "text/html")
-            message.send()
+            try:
+                message.send()
+            except Exception:
+                cache.delete(claim)
+                raise
             sent += 1
     return sent
 

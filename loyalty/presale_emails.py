@@ -3,6 +3,7 @@ cancellation, and the reminder before redemption ends. Each is claimed before se
 a task delivered twice sends once."""
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.utils import timezone
 
 from . import emails
@@ -24,18 +25,23 @@ def send_campaign_event(*, event_id: int) -> int:
         .distinct()
     )
     sent = 0
-    try:
-        for user in get_user_model().objects.filter(pk__in=supporter_ids).order_by("pk"):
+    for user in get_user_model().objects.filter(pk__in=supporter_ids).order_by("pk"):
+        # Each supporter is claimed before sending: a retry after a failed send reaches
+        # the ones not told yet, and nobody twice.
+        claim = f"campaign-event-mail-{event_id}-{user.pk}"
+        if not cache.add(claim, True, timeout=14 * 24 * 3600):
+            continue
+        try:
             emails.send_to_supporter(
                 user=user,
                 template="loyalty/presales/email/campaign_event",
                 context={"campaign": event.campaign, "event": event, "Status": Campaign.Status},
             )
-            sent += 1
-    except Exception:
-        if sent == 0:
+        except Exception:
+            cache.delete(claim)
             CampaignEvent.objects.filter(pk=event_id).update(notified_at=None)
-        raise
+            raise
+        sent += 1
     return sent
 
 

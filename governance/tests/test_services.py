@@ -437,3 +437,31 @@ def test_the_latest_effective_date_wins_and_a_later_close_breaks_a_same_day_tie(
     assert selectors.fee_in_force(now=at) == (Decimal("4.50"), same_day)
     assert selectors.fee_in_force(now=at + datetime.timedelta(days=5)).decision == later_day
     assert list(selectors.fee_history()) == [later_day, same_day, first]
+
+
+def test_an_announcement_interrupted_by_a_mail_failure_resumes_without_repeats(monkeypatch):
+    from types import SimpleNamespace
+
+    from django.core import mail
+
+    from governance import emails
+
+    real_send = emails.EmailMultiAlternatives.send
+    calls = {"n": 0}
+
+    def flaky_send(message, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise OSError("mail server hiccup")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(emails.EmailMultiAlternatives, "send", flaky_send)
+    recipients = {"a@town.example", "b@town.example", "c@town.example"}
+    context = {"proposal": SimpleNamespace(pk=41, title="Fee", get_absolute_url=lambda: "/")}
+    with pytest.raises(OSError):
+        emails._send_each(
+            recipients=recipients, template="governance/email/opened", context=context
+        )
+    emails._send_each(recipients=recipients, template="governance/email/opened", context=context)
+
+    assert sorted(m.to[0] for m in mail.outbox) == sorted(recipients)
