@@ -9,14 +9,15 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Prefetch, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from .exceptions import NotAMember
 from .models import (
+    Comment,
     Member,
     NoticeboardPost,
     NoticeboardReply,
@@ -175,8 +176,14 @@ def fee_upcoming(*, now=None) -> QuerySet[Proposal]:
 
 # Proposals -----------------------------------------------------------------------------------
 def proposal_list(*, status: str = "") -> QuerySet[Proposal]:
-    proposals = Proposal.objects.select_related("proposed_by__shop", "shop").annotate(
-        vote_count=Count("votes", distinct=True), comment_count=Count("comments", distinct=True)
+    # Counted in subqueries: joining votes and comments together would multiply the rows.
+    votes = Vote.objects.filter(proposal=OuterRef("pk")).values("proposal")
+    comments = Comment.objects.filter(proposal=OuterRef("pk")).values("proposal")
+    proposals = Proposal.objects.select_related(
+        "proposed_by__shop", "proposed_by__collective", "proposed_by__user", "shop"
+    ).annotate(
+        vote_count=Coalesce(Subquery(votes.annotate(n=Count("pk")).values("n")), 0),
+        comment_count=Coalesce(Subquery(comments.annotate(n=Count("pk")).values("n")), 0),
     )
     if status == "open":
         proposals = proposals.filter(status=Proposal.Status.OPEN)
