@@ -4,6 +4,7 @@ putting a list into the cart, and the demand signals of lines nobody sells."""
 import secrets
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -86,7 +87,12 @@ def _record_found_nowhere(shopping_list: ShoppingList, lines: list[ShoppingListL
     recorded = 0
     area = rough_area(shopping_list)
     for match in matches:
-        if match.found_nowhere:
+        if not match.found_nowhere:
+            continue
+        # One list counts a term once a week, however often its lines are edited or added
+        # again, so nobody inflates what the shops see as wanted.
+        claim = f"unmet-list-{shopping_list.pk}-{match.query.strip().lower()[:100]}"
+        if cache.add(claim, True, timeout=7 * 24 * 3600):
             unmet_search_record(term=match.query, area=area)
             recorded += 1
     return recorded

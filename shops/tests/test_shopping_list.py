@@ -309,6 +309,9 @@ def test_lines_nobody_sells_are_recorded_for_the_shops_without_who_asked(town):
         {"term": "moon cheese", "area": f"{CENTRE[0]:.2f},{CENTRE[1]:.2f}"},
         {"term": "unicorn glitter", "area": f"{CENTRE[0]:.2f},{CENTRE[1]:.2f}"},
     ]
+    # The same line added again to the same list is not counted again.
+    services.shopping_list_add_line(shopping_list=shopping_list, text="moon cheese")
+    assert UnmetSearch.objects.filter(term="moon cheese").count() == 1
     # A search record holds a term, a time and a rough area: nothing to tell who.
     fields = {f.name for f in UnmetSearch._meta.get_fields()}
     assert fields == {"id", "term", "created_at", "area"}
