@@ -1,6 +1,7 @@
 """Writes of shopping lists: writing and changing lists, the customer's starting point,
 putting a list into the cart, and the demand signals of lines nobody sells."""
 
+import hashlib
 import secrets
 
 from django.conf import settings
@@ -91,7 +92,8 @@ def _record_found_nowhere(shopping_list: ShoppingList, lines: list[ShoppingListL
             continue
         # One list counts a term once a week, however often its lines are edited or added
         # again, so nobody inflates what the shops see as wanted.
-        claim = f"unmet-list-{shopping_list.pk}-{match.query.strip().lower()[:100]}"
+        term = hashlib.sha1(match.query.strip().lower().encode()).hexdigest()
+        claim = f"unmet-list-{shopping_list.pk}-{term}"
         if cache.add(claim, True, timeout=7 * 24 * 3600):
             unmet_search_record(term=match.query, area=area)
             recorded += 1
