@@ -209,7 +209,12 @@ def test_a_shop_creates_publishes_and_cancels_a_campaign(client):
     created = Campaign.objects.get(shop=shop)
     assert response.url == reverse("loyalty:shop_campaign", args=[shop.pk, created.pk])
     assert created.status == Campaign.Status.DRAFT and created.accepts_points
-    client.post(reverse("loyalty:shop_campaign_publish", args=[shop.pk, created.pk]))
+    publish_url = reverse("loyalty:shop_campaign_publish", args=[shop.pk, created.pk])
+    unchecked = client.post(publish_url, follow=True)
+    created.refresh_from_db()
+    assert created.status == Campaign.Status.DRAFT
+    assert "cannot change once published" in unchecked.content.decode()
+    client.post(publish_url, {"terms_checked": "yes"})
     created.refresh_from_db()
     assert created.status == Campaign.Status.OPEN
     edit = client.get(reverse("loyalty:shop_campaign_edit", args=[shop.pk, created.pk]))
@@ -577,7 +582,10 @@ def test_shop_staff_see_campaigns_but_only_owners_borrow_in_the_shops_name(clien
 
     listed = client.get(reverse("loyalty:shop_campaigns", args=[shop_id]))
     new = client.get(reverse("loyalty:shop_campaign_new", args=[shop_id]))
-    publish = client.post(reverse("loyalty:shop_campaign_publish", args=[shop_id, draft.pk]))
+    publish = client.post(
+        reverse("loyalty:shop_campaign_publish", args=[shop_id, draft.pk]),
+        {"terms_checked": "yes"},
+    )
 
     assert listed.status_code == 200 and "its owners start" in listed.content.decode()
     assert new.status_code == publish.status_code == 404

@@ -288,6 +288,13 @@ def _shop_campaign_action(request, shop_id, campaign_id, act, done: str):
 @login_required
 @require_POST
 def shop_campaign_publish(request, shop_id, campaign_id):
+    if request.POST.get("terms_checked") != "yes":
+        shop = shop_selectors.shop_for_owner(user=request.user, shop_id=shop_id)
+        messages.error(
+            request,
+            _("Tick that you have checked the terms: they cannot change once published."),
+        )
+        return redirect("loyalty:shop_campaign", shop_id=shop.pk, campaign_id=campaign_id)
     return _shop_campaign_action(
         request,
         shop_id,
