@@ -4,6 +4,7 @@ from decimal import Decimal
 
 from django import forms
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
@@ -164,6 +165,17 @@ class PledgeForm(forms.Form):
         self.fields["amount"].help_text = _(
             "At least %(min)s. You receive goods of exactly this value later."
         ) % {"min": campaign.min_pledge}
+        # Refuse a too-small pledge with the campaign's own minimum, not a generic bound.
+        self.fields["amount"].validators = [
+            v for v in self.fields["amount"].validators if not isinstance(v, MinValueValidator)
+        ] + [
+            MinValueValidator(
+                campaign.min_pledge.amount,
+                message=_("The smallest pledge for this campaign is %(min)s.")
+                % {"min": campaign.min_pledge},
+            )
+        ]
+        self.fields["amount"].widget.attrs["min"] = campaign.min_pledge.amount
         if campaign.accepts_points:
             self.fields["points"].help_text = _("1 point = 1 cent. You have %(points)s points.") % {
                 "points": points_balance

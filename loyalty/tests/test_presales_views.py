@@ -135,8 +135,8 @@ def test_pledging_by_card_sends_the_supporter_to_stripe_with_the_money_part(clie
 @pytest.mark.parametrize(
     ("post", "message"),
     [
-        ({"amount": "0"}, "greater than or equal to 0.01"),
-        ({"amount": "-3"}, "greater than or equal to 0.01"),
+        ({"amount": "0"}, "The smallest pledge for this campaign is"),
+        ({"amount": "-3"}, "The smallest pledge for this campaign is"),
         ({"amount": "1.00"}, "smallest pledge"),
         ({"amount": "20.00", "points": "900"}, "Not enough points"),
         ({"amount": "20.00", "payment_method": "card"}, "Select a valid choice"),
