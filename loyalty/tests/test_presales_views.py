@@ -591,3 +591,13 @@ def test_shop_staff_see_campaigns_but_only_owners_borrow_in_the_shops_name(clien
     assert new.status_code == publish.status_code == 404
     draft.refresh_from_db()
     assert draft.status == Campaign.Status.DRAFT
+
+
+def test_a_long_form_sent_empty_lists_what_to_fix_at_the_top(client):
+    shop = ShopFactory()
+    client.force_login(shop_member(shop))
+    response = client.post(reverse("loyalty:shop_campaign_new", args=[shop.pk]), {"purpose": ""})
+    page = response.content.decode()
+    assert response.status_code == 400
+    summary = page[page.index("error-summary") : page.index("</ul>", page.index("error-summary"))]
+    assert "Please correct" in summary and 'href="#id_title"' in summary
