@@ -5,6 +5,8 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from marketplace.money import money_from_cents
+
 
 def send_to_supporter(*, user, template: str, context: dict) -> None:
     context = {
@@ -32,8 +34,6 @@ def send_expiry_reminder(*, user, points: int) -> None:
 
 
 def send_card_used(*, user, record, amount: int, is_points: bool) -> None:
-    from .selectors import cents
-
     send_to_supporter(
         user=user,
         template="loyalty/email/card_used",
@@ -41,6 +41,6 @@ def send_card_used(*, user, record, amount: int, is_points: bool) -> None:
             "shop": record.shop,
             "when": record.created_at,
             "points": amount if is_points else None,
-            "value": None if is_points else cents(amount),
+            "value": None if is_points else money_from_cents(amount),
         },
     )

@@ -9,7 +9,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import TimeStamped
-from marketplace.money import money_field
+from marketplace.money import money_field, money_from_cents
 
 
 class Level(models.Model):
@@ -423,9 +423,7 @@ class Pledge(TimeStamped):
     @property
     def money_part(self):
         """What the supporter pays in money: the amount less the points' value."""
-        from djmoney.money import Money
-
-        return self.amount - Money(self.points_used, self.amount.currency) / 100
+        return self.amount - money_from_cents(self.points_used)
 
     def __str__(self):
         return f"{self.supporter} → {self.campaign}"

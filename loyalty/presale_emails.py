@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.utils import timezone
 
+from marketplace.money import money_from_cents
+
 from . import emails
 from .models import Account, Campaign, CampaignEvent, Pledge
 
@@ -59,7 +61,7 @@ def send_reminder(*, pledge_id: int, services) -> bool:
         emails.send_to_supporter(
             user=pledge.supporter,
             template="loyalty/presales/email/reminder",
-            context={"campaign": pledge.campaign, "remaining": services.money(remaining)},
+            context={"campaign": pledge.campaign, "remaining": money_from_cents(remaining)},
         )
     except Exception:
         services.presale_reminder_unclaim(pledge=pledge)

@@ -4,13 +4,17 @@ for missing and not yours)."""
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Count, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.http import Http404
 from django.utils import timezone
+from djmoney.money import Money
+
+from marketplace.money import money_from_cents
 
 from .models import Account, Campaign, Entry, LedgerTransaction, Pledge
-from .services.presales import HONOURED, money
+from .services.presales import HONOURED
 
 S = Campaign.Status
 PUBLIC = [S.OPEN, S.FUNDED, S.MISSED_KEPT, S.MISSED_REFUNDED, S.REDEEMING, S.ENDED, S.CANCELLED]
@@ -123,7 +127,7 @@ def presale_holdings_at_shop(*, user, shop) -> list[dict]:
             {
                 "campaign": campaign,
                 "remaining": account.balance,
-                "remaining_money": money(account.balance),
+                "remaining_money": money_from_cents(account.balance),
                 "redeemable": redeemable,
                 "not_yet": campaign.status in (S.FUNDED, S.MISSED_KEPT),
             }
@@ -191,10 +195,10 @@ def campaign_figures(*, campaign: Campaign) -> dict:
         campaign=campaign, status=Pledge.Status.AWAITING_PAYMENT
     ).aggregate(count=Count("pk"), total=Sum("amount"))
     return {
-        "outstanding": money(-liability.balance if liability else 0),
-        "redeemed": money(redeemed),
+        "outstanding": money_from_cents(-liability.balance if liability else 0),
+        "redeemed": money_from_cents(redeemed),
         "waiting_count": waiting["count"],
-        "waiting_total": money(int((waiting["total"] or 0) * 100)),
+        "waiting_total": Money(waiting["total"] or 0, settings.DEFAULT_CURRENCY),
     }
 
 

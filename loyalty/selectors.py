@@ -8,13 +8,11 @@ from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from djmoney.money import Money
 
+from marketplace.money import money_from_cents
+
 from .models import Account, Entry, LedgerTransaction, Level, Offer, OfferClaim, SettlementLine
 from .services.points import earning_rate, points_earned_in_year
 from .services.settlement import month_start, settlement_figures
-
-
-def cents(amount: int) -> Money:
-    return Money(amount, settings.DEFAULT_CURRENCY) / 100
 
 
 def points_balance(*, user) -> int:
@@ -50,7 +48,7 @@ def wallet(*, user, card) -> dict:
     return {
         "card": card,
         "balance": balance,
-        "balance_value": cents(balance),
+        "balance_value": money_from_cents(balance),
         "level": level,
         "rate": earning_rate(user),
         "next_level": following,
@@ -135,7 +133,8 @@ def transparency_figures() -> dict:
     )
     return {
         "settlements": [
-            {"month": row["settlement__month"], "value": cents(row["total"])} for row in settlements
+            {"month": row["settlement__month"], "value": money_from_cents(row["total"])}
+            for row in settlements
         ],
         "expired": [
             {

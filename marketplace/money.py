@@ -1,7 +1,10 @@
-"""Money fields in the node's currency, declared the same way in every app."""
+"""Money in the node's currency, declared and converted the same way in every app."""
+
+from decimal import Decimal
 
 from django.conf import settings
 from djmoney.models.fields import MoneyField
+from djmoney.money import Money
 
 
 def money_field(verbose_name=None, *, max_digits=12, **kwargs) -> MoneyField:
@@ -12,3 +15,12 @@ def money_field(verbose_name=None, *, max_digits=12, **kwargs) -> MoneyField:
         default_currency=settings.DEFAULT_CURRENCY,
         **kwargs,
     )
+
+
+def cents_of(money: Money) -> int:
+    """Whole cents (what card processors call minor units; 1 community point = 1 cent)."""
+    return int((money.amount * 100).to_integral_value())
+
+
+def money_from_cents(cents: int) -> Money:
+    return Money(Decimal(cents) / 100, settings.DEFAULT_CURRENCY)

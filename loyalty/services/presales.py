@@ -21,6 +21,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from marketplace.money import cents_of
+
 from ..exceptions import CampaignError, NotEnoughPoints, RedemptionNotOpen
 from ..models import Account, Campaign, CampaignEvent, LedgerTransaction, Pledge
 from .ledger import (
@@ -50,14 +52,6 @@ HONOURED = {S.FUNDED, S.MISSED_KEPT, S.REDEEMING, S.ENDED}
 CANCELLABLE = {S.DRAFT, S.OPEN, S.FUNDED, S.MISSED_KEPT}
 # Supporters hear about these moves by email.
 NOTIFIED = {S.FUNDED, S.MISSED_KEPT, S.MISSED_REFUNDED, S.REDEEMING, S.CANCELLED}
-
-
-def cents(money: Money) -> int:
-    return int((money.amount * 100).to_integral_value())
-
-
-def money(amount_cents: int) -> Money:
-    return Money(Decimal(amount_cents) / 100, settings.DEFAULT_CURRENCY)
 
 
 # Campaigns -----------------------------------------------------------------------------------
@@ -357,7 +351,7 @@ def _refund_pledge(pledge: Pledge, note: str) -> None:
     """The pledge reversed in the ledger; the money part goes back after commit (card) or
     waits to be handed back at the counter (paid at the shop). Caller holds the locks."""
     campaign = pledge.campaign
-    value, points = cents(pledge.amount), pledge.points_used
+    value, points = cents_of(pledge.amount), pledge.points_used
     ledger_post(
         key=f"pledge-refund-{pledge.pk}",
         kind=LedgerTransaction.Kind.PLEDGE_REFUND,
@@ -425,11 +419,11 @@ def pledge_create(
         raise CampaignError(_("Enter the amount in whole cents."))
     if points and not campaign.accepts_points:
         raise CampaignError(_("This campaign does not take points."))
-    if points > cents(amount):
+    if points > cents_of(amount):
         raise CampaignError(_("You can pay at most the whole pledge with points."))
     if points and account_for_supporter(supporter).balance < points:
         raise NotEnoughPoints()
-    pays_money = points < cents(amount)
+    pays_money = points < cents_of(amount)
     if not pays_money:
         payment_method = Pledge.PaymentMethod.AT_SHOP  # nothing to pay; recorded as such
     elif payment_method == Pledge.PaymentMethod.CARD and not card_payment_available():
@@ -476,7 +470,7 @@ def _pledge_pay(pledge: Pledge, *, note: str = "", actor=None, statuses=(S.OPEN,
             raise CampaignError(_("This pledge is no longer waiting for payment."))
         if campaign.status not in statuses:
             raise CampaignError(_("This campaign no longer takes pledges."))
-        value = cents(locked.amount)
+        value = cents_of(locked.amount)
         # The points part left the wallet when the pledge was made (_hold_points).
         ledger_post(
             key=f"pledge-{locked.pk}",
@@ -573,7 +567,7 @@ def pledge_checkout_start(*, pledge: Pledge, return_url: str, cancel_url: str) -
                     "quantity": 1,
                     "price_data": {
                         "currency": pledge.amount.currency.code.lower(),
-                        "unit_amount": stripe_card.minor_units(pledge.money_part),
+                        "unit_amount": cents_of(pledge.money_part),
                         "product_data": {
                             "name": _("Presale at %(shop)s: %(campaign)s")
                             % {"shop": campaign.shop.name, "campaign": campaign.title}
@@ -667,7 +661,7 @@ def pledge_refund_money(*, pledge: Pledge) -> Pledge:
     stripe_card.stripe_client().v1.refunds.create(
         params={
             "payment_intent": pledge.provider_payment_id,
-            "amount": stripe_card.minor_units(pledge.money_part),
+            "amount": cents_of(pledge.money_part),
         },
         options={"idempotency_key": f"refund-pledge-{pledge.pk}"},
     )

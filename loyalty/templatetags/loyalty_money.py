@@ -1,6 +1,6 @@
 from django import template
 
-from ..selectors import cents as cents_to_money
+from marketplace.money import money_from_cents
 
 register = template.Library()
 
@@ -9,4 +9,4 @@ register = template.Library()
 def cents(value) -> str:
     """Cents (points) shown as money in the node's currency, sign dropped: the words around
     it say who pays."""
-    return str(cents_to_money(abs(int(value or 0))))
+    return str(money_from_cents(abs(int(value or 0))))

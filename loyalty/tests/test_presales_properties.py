@@ -13,6 +13,7 @@ from loyalty import services
 from loyalty.exceptions import LedgerRefused
 from loyalty.models import Account, Campaign, Entry, LedgerTransaction, Pledge
 from loyalty.services import presales
+from marketplace.money import cents_of
 from marketplace.tests.factories import UserFactory
 
 from .presale_factories import campaign, eur, give_points, token
@@ -136,7 +137,7 @@ def test_any_presale_sequence_keeps_the_books(steps, target, keep, points):
     paid = Pledge.objects.filter(campaign=oven, status=Pledge.Status.PAID)
     for user, held in zip(users, points, strict=True):
         mine = paid.filter(supporter=user)
-        value = sum(presales.cents(p.amount) for p in mine)
+        value = sum(cents_of(p.amount) for p in mine)
         assert services.presale_account_for_supporter(user, oven).balance == (
             value - redeemed[user.pk]
         )
@@ -156,7 +157,7 @@ def test_any_presale_sequence_keeps_the_books(steps, target, keep, points):
     )
     assert services.presale_liability(oven).balance == -holdings
     ever_paid = Pledge.objects.filter(campaign=oven, paid_at__isnull=False)
-    assert presales.cents(oven.raised) == sum(presales.cents(p.amount) for p in ever_paid)
+    assert cents_of(oven.raised) == sum(cents_of(p.amount) for p in ever_paid)
     if oven.status in (Campaign.Status.MISSED_REFUNDED, Campaign.Status.CANCELLED):
         assert holdings == 0 and not paid.exists()
     assert services.trial_balance()["balanced"]

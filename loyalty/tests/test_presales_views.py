@@ -11,6 +11,7 @@ from django.utils import timezone
 from loyalty import services
 from loyalty.models import Campaign, LedgerTransaction, Pledge
 from loyalty.services import presales
+from marketplace.money import money_from_cents
 from marketplace.tests.factories import UserFactory
 from shops.tests.factories import ShopFactory, ShopMembershipFactory
 
@@ -318,7 +319,7 @@ def test_the_counter_confirms_a_pledge_paid_at_the_shop(client):
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=supporter,
-        amount=presales.money(2000),
+        amount=money_from_cents(2000),
         payment_method="at_shop",
         token=token(),
     )
@@ -358,7 +359,7 @@ def test_a_signed_payment_pays_the_pledge_once(client, fake_stripe):
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=UserFactory(),
-        amount=presales.money(2500),
+        amount=money_from_cents(2500),
         payment_method="card",
         token=token(),
     )
@@ -368,7 +369,7 @@ def test_a_signed_payment_pays_the_pledge_once(client, fake_stripe):
     pledge.refresh_from_db(), oven.refresh_from_db()
     assert pledge.status == Pledge.Status.PAID and pledge.provider_payment_id == "pi_pledge"
     assert LedgerTransaction.objects.filter(kind="pledge").count() == 1
-    assert oven.raised == presales.money(2500)
+    assert oven.raised == money_from_cents(2500)
 
 
 def test_an_expired_checkout_lapses_the_pledge_and_a_bad_signature_is_refused(client, fake_stripe):
@@ -376,7 +377,7 @@ def test_an_expired_checkout_lapses_the_pledge_and_a_bad_signature_is_refused(cl
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=UserFactory(),
-        amount=presales.money(2500),
+        amount=money_from_cents(2500),
         payment_method="card",
         token=token(),
     )
@@ -402,7 +403,7 @@ def test_a_late_payment_for_a_refunded_campaign_is_given_back(
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=UserFactory(),
-        amount=presales.money(2500),
+        amount=money_from_cents(2500),
         payment_method="card",
         token=token(),
     )
@@ -445,7 +446,7 @@ def test_every_presale_url_is_not_found_for_the_wrong_user(client, index):
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=UserFactory(),
-        amount=presales.money(2000),
+        amount=money_from_cents(2000),
         payment_method="at_shop",
         token=token(),
     )
@@ -480,7 +481,7 @@ def test_points_held_for_a_card_pledge_come_back_when_the_campaign_ends_before_p
     pledge = presales.pledge_create(
         campaign=oven,
         supporter=supporter,
-        amount=presales.money(2500),
+        amount=money_from_cents(2500),
         points=500,
         payment_method="card",
         token=token(),
@@ -513,7 +514,7 @@ def test_a_draft_can_be_edited_until_it_is_published(client):
     data["accepts_points"] = "on" if data["accepts_points"] else ""
     client.post(url, {**data, "title": "New title", "target_amount": "750.00"})
     draft.refresh_from_db()
-    assert draft.title == "New title" and draft.target == presales.money(75000)
+    assert draft.title == "New title" and draft.target == money_from_cents(75000)
 
 
 def test_a_campaign_paid_back_in_products_shows_them_and_takes_only_the_shops_own(client):

@@ -1,8 +1,6 @@
 """Points pages: the supporter's wallet, card and offers; the shop's counter, offers and
 monthly settlement. Each view checks access, calls one service, renders or redirects."""
 
-from decimal import Decimal
-
 import segno
 from django.conf import settings
 from django.contrib import messages
@@ -18,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
 
+from marketplace.money import money_from_cents
 from shops import selectors as shop_selectors
 from shops.views.dashboard import render_dashboard
 
@@ -233,7 +232,7 @@ def counter_redeem(request, shop_id):
             key=f"counter-{shop.pk}-{data['key']}",
             actor=request.user,
         )
-        value = Money(Decimal(data["points"]) / 100, settings.DEFAULT_CURRENCY)
+        value = money_from_cents(data["points"])
         return _("%(points)s points spent: take %(value)s off the bill.") % {
             "points": data["points"],
             "value": value,

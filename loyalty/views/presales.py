@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from djmoney.money import Money
 
 from marketplace.charts import bar_chart
+from marketplace.money import cents_of, money_from_cents
 from shops import selectors as shop_selectors
 from shops.views.dashboard import render_dashboard
 
@@ -356,7 +357,7 @@ def _counter_post(request, shop_id, form_class, act):
 @require_POST
 def counter_presale_redeem(request, shop_id):
     def act(shop, card, data):
-        amount_cents = int((data["amount"] * 100).to_integral_value())
+        amount_cents = cents_of(Money(data["amount"], settings.DEFAULT_CURRENCY))
         presales.presale_redeem(
             shop=shop,
             user=card.user,
@@ -367,8 +368,8 @@ def counter_presale_redeem(request, shop_id):
         )
         left = selectors.holding_of(user=card.user, campaign=Campaign(pk=data["campaign"]))
         return _("Redeemed %(amount)s. %(left)s left.") % {
-            "amount": presales.money(amount_cents),
-            "left": presales.money(left),
+            "amount": money_from_cents(amount_cents),
+            "left": money_from_cents(left),
         }
 
     return _counter_post(request, shop_id, CounterPresaleRedeemForm, act)

@@ -5,6 +5,8 @@ import stripe
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from marketplace.money import cents_of
+
 from . import PaymentProvider, StartResult
 
 # Tests put a fake at Stripe's HTTP boundary here; None is stripe's own HTTP client.
@@ -15,10 +17,6 @@ def stripe_client() -> stripe.StripeClient:
     return stripe.StripeClient(
         settings.STRIPE_SECRET_KEY, http_client=HTTP_CLIENT, max_network_retries=2
     )
-
-
-def minor_units(money) -> int:
-    return int((money.amount * 100).to_integral_value())
 
 
 class StripeCard(PaymentProvider):
@@ -35,7 +33,7 @@ class StripeCard(PaymentProvider):
                 "quantity": 1,
                 "price_data": {
                     "currency": order.total.currency.code.lower(),
-                    "unit_amount": minor_units(order.total),
+                    "unit_amount": cents_of(order.total),
                     "product_data": {"name": f"{order.shop.name} · {order.number}"},
                 },
             }
@@ -58,7 +56,7 @@ class StripeCard(PaymentProvider):
 
     def refund(self, *, payment, amount, idempotency_key) -> str | None:
         refund = stripe_client().v1.refunds.create(
-            params={"payment_intent": payment.provider_payment_id, "amount": minor_units(amount)},
+            params={"payment_intent": payment.provider_payment_id, "amount": cents_of(amount)},
             options={"idempotency_key": idempotency_key},
         )
         return refund.id

@@ -14,6 +14,7 @@ from djmoney.money import Money
 
 from logistics.loads import goods_load
 from marketplace.geo import Point
+from marketplace.money import money_from_cents
 from shops.models import Product, Shop
 
 from ..delivery import delivers_to, pickup_slots, quote_delivery
@@ -259,7 +260,7 @@ def _spend_points(purchase: Purchase, points: int) -> Decimal:
         except LedgerRefused as refused:
             raise CheckoutError(refused.message, field="points") from refused
         order.points_redeemed = use
-        order.points_discount = Money(Decimal(use) / 100, order.subtotal.currency)
+        order.points_discount = money_from_cents(use)
         order.total = order.total - order.points_discount
         order.save(update_fields=["points_redeemed", "points_discount", "total"])
         discount += order.points_discount.amount
