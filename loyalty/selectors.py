@@ -11,7 +11,13 @@ from djmoney.money import Money
 from marketplace.money import money_from_cents
 
 from .models import Account, Entry, LedgerTransaction, Level, Offer, OfferClaim, SettlementLine
-from .services.points import earning_rate, points_earned_in_year
+from .services.points import (
+    earning_rate,
+    level_for_points,
+    max_discount_points,
+    points_earned_in_year,
+    rate_of,
+)
 from .services.settlement import month_start, settlement_figures
 
 
@@ -23,8 +29,6 @@ def points_balance(*, user) -> int:
 def points_usable_on(*, user, subtotals) -> tuple[int, int]:
     """(points held, points usable) for a cart whose shops' goods come to `subtotals`: each
     shop's goods may be paid up to the node's share with points."""
-    from .services.points import max_discount_points
-
     held = points_balance(user=user)
     cap = sum(
         max_discount_points(
@@ -38,7 +42,7 @@ def points_usable_on(*, user, subtotals) -> tuple[int, int]:
 def wallet(*, user, card) -> dict:
     """What the wallet page shows at the top: balance, level, and the way to the next."""
     earned = points_earned_in_year(user)
-    level = Level.objects.filter(threshold__lte=earned).order_by("-threshold").first()
+    level = level_for_points(earned)
     following = Level.objects.filter(threshold__gt=earned).order_by("threshold").first()
     balance = points_balance(user=user)
     span_start = level.threshold if level else 0
@@ -50,7 +54,7 @@ def wallet(*, user, card) -> dict:
         "balance": balance,
         "balance_value": money_from_cents(balance),
         "level": level,
-        "rate": earning_rate(user),
+        "rate": rate_of(level),
         "next_level": following,
         "to_next": (following.threshold - earned) if following else 0,
         "earned_year": earned,

@@ -54,7 +54,7 @@ def card_for(user) -> SupporterCard:
         try:
             with transaction.atomic():
                 card = SupporterCard.objects.create(
-                    user=user, number=body + _luhn_digit(body), level=_level_for_points(0)
+                    user=user, number=body + _luhn_digit(body), level=level_for_points(0)
                 )
                 return card
         except IntegrityError:
@@ -89,30 +89,34 @@ def points_earned_in_year(user, now=None) -> int:
     )
 
 
-def _level_for_points(earned: int) -> Level | None:
+def level_for_points(earned: int) -> Level | None:
     return Level.objects.filter(threshold__lte=earned).order_by("-threshold").first()
 
 
 def level_of(user) -> Level | None:
-    return _level_for_points(points_earned_in_year(user))
+    return level_for_points(points_earned_in_year(user))
 
 
 def level_recalculate(*, user, now=None) -> Level | None:
     """Store the supporter's level from the points earned in the last twelve months; levels
     fall as well as rise."""
     card = card_for(user)
-    level = _level_for_points(points_earned_in_year(user, now))
+    level = level_for_points(points_earned_in_year(user, now))
     SupporterCard.objects.filter(pk=card.pk).update(
         level=level, level_checked_at=now or timezone.now()
     )
     return level
 
 
-def earning_rate(user) -> Decimal:
-    level = level_of(user)
+def rate_of(level: Level | None) -> Decimal:
+    """Points per euro at a level; a node without any levels earns DEFAULT_RATE."""
     if level is not None:
         return level.rate_percent
     return DEFAULT_RATE if not Level.objects.exists() else Decimal("0")
+
+
+def earning_rate(user) -> Decimal:
+    return rate_of(level_of(user))
 
 
 def points_for(amount: Money, rate: Decimal) -> int:
