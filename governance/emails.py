@@ -1,10 +1,8 @@
 """Announcements to the members, in the node's language, HTML and plain text."""
 
-from django.conf import settings
 from django.core.cache import cache
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import translation
+
+from marketplace.emails import send_templated_email
 
 from . import selectors
 from .models import Proposal
@@ -16,25 +14,18 @@ def _send_each(*, recipients, template: str, context: dict) -> int:
     after a failure, those already told are not told again."""
     sent = 0
     proposal = context["proposal"]
-    with translation.override(settings.LANGUAGE_CODE):
-        for email in sorted(recipients):
-            claim = f"governance-mail-{template}-{proposal.pk}-{email}"
-            if not cache.add(claim, True, timeout=14 * 24 * 3600):
-                continue
-            full = {**context, "SITE_NAME": settings.SITE_NAME, "recipient": email}
-            subject = " ".join(render_to_string(f"{template}_subject.txt", full).split())
-            message = EmailMultiAlternatives(
-                subject=f"[{settings.SITE_NAME}] {subject}",
-                body=render_to_string(f"{template}.txt", full),
-                to=[email],
+    for email in sorted(recipients):
+        claim = f"governance-mail-{template}-{proposal.pk}-{email}"
+        if not cache.add(claim, True, timeout=14 * 24 * 3600):
+            continue
+        try:
+            send_templated_email(
+                to=[email], template=template, context={**context, "recipient": email}
             )
-            message.attach_alternative(render_to_string(f"{template}.html", full), "text/html")
-            try:
-                message.send()
-            except Exception:
-                cache.delete(claim)
-                raise
-            sent += 1
+        except Exception:
+            cache.delete(claim)
+            raise
+        sent += 1
     return sent
 
 

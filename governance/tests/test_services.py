@@ -443,10 +443,11 @@ def test_an_announcement_interrupted_by_a_mail_failure_resumes_without_repeats(m
     from types import SimpleNamespace
 
     from django.core import mail
+    from django.core.mail import EmailMultiAlternatives
 
     from governance import emails
 
-    real_send = emails.EmailMultiAlternatives.send
+    real_send = EmailMultiAlternatives.send
     calls = {"n": 0}
 
     def flaky_send(message, *args, **kwargs):
@@ -455,7 +456,7 @@ def test_an_announcement_interrupted_by_a_mail_failure_resumes_without_repeats(m
             raise OSError("mail server hiccup")
         return real_send(message, *args, **kwargs)
 
-    monkeypatch.setattr(emails.EmailMultiAlternatives, "send", flaky_send)
+    monkeypatch.setattr(EmailMultiAlternatives, "send", flaky_send)
     recipients = {"a@town.example", "b@town.example", "c@town.example"}
     context = {"proposal": SimpleNamespace(pk=41, title="Fee", get_absolute_url=lambda: "/")}
     with pytest.raises(OSError):
