@@ -9,7 +9,6 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
@@ -31,6 +30,7 @@ from ..forms_presales import (
 )
 from ..models import Campaign, Pledge
 from ..services import presales
+from .points import _counter_url
 
 S = Campaign.Status
 
@@ -331,10 +331,6 @@ def shop_campaign_cancel(request, shop_id, campaign_id):
 
 
 # The counter ---------------------------------------------------------------------------------
-def _counter_url(shop_id: int, card: str) -> str:
-    return reverse("loyalty:counter", args=[shop_id]) + "?" + urlencode({"card": card})
-
-
 def _counter_post(request, shop_id, form_class, act):
     """Check access and input, call the service, come back to the same card at the
     counter with what happened (or why nothing did)."""
