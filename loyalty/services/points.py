@@ -9,6 +9,7 @@ from decimal import ROUND_DOWN, Decimal
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import F, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -356,11 +357,12 @@ def trial_balance() -> dict:
     }
     points_total = sum(v for k, v in sums.items() if k in Account.POINTS_KINDS)
     value_total = sum(v for k, v in sums.items() if k not in Account.POINTS_KINDS)
-    drift = [
-        account.pk
-        for account in Account.objects.annotate(sum=Sum("entries__amount"))
-        if (account.sum or 0) != account.balance
-    ]
+    # Compared in the database: only drifted accounts come back, however many there are.
+    drift = list(
+        Account.objects.annotate(sum=Coalesce(Sum("entries__amount"), 0))
+        .exclude(sum=F("balance"))
+        .values_list("pk", flat=True)
+    )
     unbalanced = list(
         LedgerTransaction.objects.annotate(total=Sum("entries__amount"))
         .exclude(total=0)
