@@ -3,7 +3,6 @@ votes counted, 100 second clicks refused, and the tally at the close says 100.""
 
 import datetime
 import threading
-import time
 
 import pytest
 from django.db import connection
@@ -13,6 +12,7 @@ from governance import services
 from governance.exceptions import AlreadyVoted, VotingClosed
 from governance.models import Member, Proposal, ProposalEvent, Vote
 from marketplace.models import User
+from marketplace.tests.concurrency import run_together
 from shops.models import Shop, ShopMembership
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -129,36 +129,25 @@ def test_votes_racing_the_close_are_either_in_the_tally_or_refused():
         effective_on=services.earliest_effective_day(now=now),
         now=now - datetime.timedelta(days=1),
     )
-    barrier = threading.Barrier(len(voters) + 1)
-    results = [None] * len(voters)
+    # Ten votes land before the close, ten race it, ten come after it: no timing decides
+    # whether the close falls among the votes, and the middle ten really race it.
+    early, racing, late = voters[:10], voters[10:20], voters[20:]
 
-    def vote(i, member, owner):
-        try:
-            barrier.wait()
-            time.sleep(i * 0.02)  # arrivals spread over 0.6 s
-            results[i] = services.vote_cast(
-                proposal_id=proposal.pk, user=owner, member_id=member.pk, choice="yes"
-            )
-        except Exception as error:  # noqa: BLE001 - each thread's answer is inspected
-            results[i] = error
-        finally:
-            connection.close()
+    def vote(member, owner):
+        return services.vote_cast(
+            proposal_id=proposal.pk, user=owner, member_id=member.pk, choice="yes"
+        )
 
-    def close_midway():
-        try:
-            barrier.wait()
-            time.sleep(0.3)
-            Proposal.objects.filter(pk=proposal.pk).update(closes_at=timezone.now())
-            services.proposal_close(proposal_id=proposal.pk)
-        finally:
-            connection.close()
+    def close():
+        Proposal.objects.filter(pk=proposal.pk).update(closes_at=timezone.now())
+        services.proposal_close(proposal_id=proposal.pk)
+        return "closed"
 
-    threads = [threading.Thread(target=vote, args=(i, *v)) for i, v in enumerate(voters)]
-    threads.append(threading.Thread(target=close_midway))
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
+    results = run_together(len(early), lambda i: vote(*early[i]))
+    raced = run_together(len(racing) + 1, lambda i: vote(*racing[i - 1]) if i else close())
+    assert raced[0] == "closed", raced[0]
+    results += raced[1:]
+    results += run_together(len(late), lambda i: vote(*late[i]))
 
     proposal.refresh_from_db()
     counted = [r for r in results if isinstance(r, Vote)]
