@@ -125,3 +125,92 @@ def test_the_delivery_walk_from_the_readme(browser, demo_town):
     expect(customer.get_by_text("Your delivery code, for the courier:")).to_have_count(0)
     for page in (customer, baker, courier):
         page.context.close()
+
+
+def ready_on_a_job_of_the_demo_courier():
+    """A bakery delivery order, ready, on a job the demo courier holds (set up directly)."""
+    from logistics import services as logistics
+    from logistics.models import Courier
+    from orders import services as order_services
+    from orders.services.checkout import DeliveryAddress, ShopChoice
+    from orders.tests.factories import cart_with, pickup_request
+
+    bakery = Shop.objects.get(slug="lindenfeld-sourdough-bakery")
+    bread = Product.objects.filter(shop=bakery, stock_quantity__gte=1, unit="piece").first()
+    request = pickup_request(
+        [bakery],
+        choices={bakery.pk: ShopChoice(fulfilment="delivery")},
+        address=DeliveryAddress(
+            "Market Street 20", "10117", "Lindenfeld", bakery.latitude + 0.002, bakery.longitude
+        ),
+    )
+    purchase = order_services.checkout_place(
+        cart=cart_with([(bread, "1")]), customer=None, request=request
+    )
+    order = purchase.orders.get()
+    for status in ("accepted", "ready"):
+        order_services.order_transition(order=order, to_status=status)
+    rider = Courier.objects.get(user__email="courier@lindenfeld.example")
+    logistics.courier_shift_set(courier=rider, on_shift=True)
+    job = logistics.job_claim(job_id=order.pickup.job_id, courier=rider)
+    return bakery, order, job
+
+
+def test_offline_confirmations_tell_the_truth_and_go_once(browser, demo_town):
+    base = demo_town.url
+    bakery, order, job = ready_on_a_job_of_the_demo_courier()
+    courier = phone(browser, base, "courier@lindenfeld.example")
+    courier.goto(f"{base}/couriers/jobs/{job.pk}/")
+    sent = []
+    courier.on(
+        "request",
+        lambda request: (
+            sent.append(request.url)
+            if request.method == "POST" and request.url.endswith("/pickup/")
+            else None
+        ),
+    )
+
+    # In a cellar without signal the courier types a code, wrongly.
+    courier.context.set_offline(True)
+    courier.get_by_label("Shop's code for the order").fill("QQQQQQ")
+    courier.get_by_role("button", name="Picked up").click()
+    expect(
+        courier.get_by_text("Saved offline; it is sent when you are back online.")
+    ).to_be_visible()
+    queue = courier.get_by_role("region", name="Confirmations made offline")
+    expect(queue).to_contain_text(f"Pickup for job {job.pk}: Waiting for a connection")
+
+    # Back online, and the browser says so more than once: the queue goes once, and the
+    # server's refusal stays on the phone with its reason.
+    courier.context.set_offline(False)
+    courier.evaluate("window.dispatchEvent(new Event('online'))")
+    courier.evaluate("window.dispatchEvent(new Event('online'))")
+    refusal = queue.get_by_role("alert")
+    expect(refusal).to_contain_text("This code does not match a pickup of this job.")
+    expect(queue).not_to_contain_text("Waiting for a connection")
+    assert len(sent) == 1
+    courier.reload()
+    expect(refusal).to_contain_text(f"Pickup for job {job.pk}: Not accepted")
+
+    # The courier asks the baker, whose order page shows the code, and tries again offline.
+    baker = phone(browser, base, "baker@lindenfeld.example")
+    baker.goto(f"{base}/shop-orders/{bakery.pk}/{order.pk}/")
+    handover = baker.get_by_role("region", name="Handover to the courier")
+    shop_code = handover.get_by_label("Code for the courier", exact=True).inner_text().strip()
+    refusal.get_by_role("button", name="Dismiss").click()
+    expect(queue).to_be_hidden()
+
+    courier.context.set_offline(True)
+    courier.get_by_label("Shop's code for the order").fill(shop_code)
+    courier.get_by_role("button", name="Picked up").click()
+    expect(queue).to_contain_text("Waiting for a connection")
+    courier.context.set_offline(False)
+    # Accepted: the page shows the job as the server now has it.
+    expect(courier.get_by_text("Picked up.", exact=True)).to_be_visible()
+    expect(courier.get_by_label("Customer's delivery code")).to_be_visible()
+    assert len(sent) == 2
+    baker.reload()
+    expect(baker.get_by_role("heading", level=1)).to_contain_text("Out for delivery")
+    for page in (courier, baker):
+        page.context.close()
