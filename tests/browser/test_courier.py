@@ -2,7 +2,9 @@
 customer orders with delivery, the baker accepts and marks it ready, the courier starts a
 shift, takes the job, reads the bakery's code off the bakery's order page and types it,
 then delivers with the code on the customer's order page, and the customer sees it
-delivered. Every code is read from a page, as a person would; none from the database."""
+delivered. Also: confirmations made offline, and the courier's camera scanning the QR code
+on the shop's screen (Chromium's fake camera playing a film of it). Every code is read from
+a page, as a person would; none from the database."""
 
 import datetime
 import re
@@ -214,3 +216,63 @@ def test_offline_confirmations_tell_the_truth_and_go_once(browser, demo_town):
     expect(baker.get_by_role("heading", level=1)).to_contain_text("Out for delivery")
     for page in (courier, baker):
         page.context.close()
+
+
+def _y4m_of(png: bytes, path, width=640, height=480, frames=5):
+    """A camera film of one still picture (Chromium's fake camera plays Y4M files)."""
+    import io
+
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png)).convert("L")
+    side = min(width, height) - 80
+    picture = picture.resize((side, side), Image.NEAREST)
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(picture, ((width - side) // 2, (height - side) // 2))
+    luma = frame.tobytes()
+    chroma = bytes([128]) * (width // 2 * height // 2)
+    with open(path, "wb") as film:
+        film.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(frames):
+            film.write(b"FRAME\n" + luma + chroma + chroma)
+
+
+def test_the_courier_scans_the_code_off_the_shops_screen(browser, demo_town, tmp_path):
+    from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+
+    base = demo_town.url
+    bakery, order, job = ready_on_a_job_of_the_demo_courier()
+    baker = phone(browser, base, "baker@lindenfeld.example")
+    baker.goto(f"{base}/shop-orders/{bakery.pk}/{order.pk}/")
+    handover = baker.get_by_role("region", name="Handover to the courier")
+    expect(handover).to_contain_text("Kim picks it up")
+    film = tmp_path / "counter.y4m"
+    _y4m_of(handover.get_by_role("img", name="QR code for the courier to scan").screenshot(), film)
+
+    # The courier's phone has a camera that sees the baker's screen.
+    camera_phone = browser.browser_type.launch(
+        executable_path=CHROMIUM,
+        args=[
+            *CHROMIUM_ARGS,
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={film}",
+        ],
+    )
+    try:
+        context = camera_phone.new_context(**PHONE, permissions=["camera"])
+        courier = context.new_page()
+        courier.set_default_timeout(15_000)
+        courier.goto(f"{base}/accounts/login/")
+        courier.get_by_label("Email").fill("courier@lindenfeld.example")
+        courier.get_by_label("Password").fill("commonplace-demo")
+        courier.get_by_role("button", name="Sign In").click()
+        courier.goto(f"{base}/couriers/jobs/{job.pk}/")
+        courier.get_by_role("button", name="Scan the shop's QR code").click()
+        expect(courier.get_by_text("Picked up.", exact=True)).to_be_visible()
+        expect(courier.get_by_label("Customer's delivery code")).to_be_visible()
+    finally:
+        camera_phone.close()
+    baker.reload()
+    expect(baker.get_by_role("heading", level=1)).to_contain_text("Out for delivery")
+    baker.context.close()
