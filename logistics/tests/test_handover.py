@@ -12,6 +12,7 @@ from logistics import services
 from logistics.exceptions import AlreadyDone, JobRefused
 from logistics.models import DeliveryJob, JobEvent
 from marketplace.tests.concurrency import run_together
+from marketplace.tests.factories import UserFactory
 from orders import services as order_services
 from orders.exceptions import InvalidTransition
 from orders.models import Order, OrderEvent
@@ -242,3 +243,21 @@ def test_a_cancel_racing_the_pickup_leaves_order_and_job_agreeing(riders):
             ("cancelled", "cancelled"),
             ("out_for_delivery", "picked_up"),
         }
+
+
+def test_another_courier_can_neither_see_nor_confirm_the_handover(client, riders, claimed):
+    order, job, rider = claimed
+    intruder = courier(riders)
+    client.force_login(intruder.user)
+    assert client.get(reverse("logistics:job", args=[job.pk])).status_code == 404
+    response = client.get(reverse("logistics:pickup_by_code"), {"code": order.pickup_code})
+    assert response.url == reverse("logistics:open_jobs")
+    url = reverse("logistics:job_action", args=[job.pk, "pickup"])
+    assert client.post(url, {"code": order.pickup_code}, **REPLAY).status_code == 409
+    client.post(url, {"code": order.pickup_code})
+    client.force_login(UserFactory())  # not a courier at all
+    assert client.get(reverse("logistics:pickup_by_code"), {"code": "X"}).status_code == 404
+    assert client.post(url, {"code": order.pickup_code}, **REPLAY).status_code == 404
+    order.refresh_from_db()
+    job.refresh_from_db()
+    assert order.status == "ready" and job.status == "claimed" and job.courier == rider
