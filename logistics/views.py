@@ -107,6 +107,8 @@ def job_detail(request, job_id):
         {
             "job": job,
             "courier": courier,
+            # What shops or the dispatcher told the courier about this job.
+            "notes": [event for event in job.events.all() if event.note],
             # Filled in when the courier's camera opened the shop's QR code.
             "code": request.GET.get("code", "").strip().upper()[:8],
             "code_form": CodeForm(),

@@ -261,3 +261,17 @@ def test_another_courier_can_neither_see_nor_confirm_the_handover(client, riders
     order.refresh_from_db()
     job.refresh_from_db()
     assert order.status == "ready" and job.status == "claimed" and job.courier == rider
+
+
+def test_the_courier_reads_on_the_job_page_that_a_shop_called_off_its_order(client, riders):
+    bakery, grocer = delivering_shop(riders, name="Bakery"), delivering_shop(riders, name="Grocer")
+    purchase = delivery_purchase([bakery, grocer])
+    make_ready(purchase)
+    rider = courier(riders)
+    job = services.job_claim(job_id=DeliveryJob.objects.get().pk, courier=rider)
+    veg = purchase.orders.order_by("pk").last()
+    order_services.order_transition(order=veg, to_status="cancelled")
+    client.force_login(rider.user)
+    page = client.get(reverse("logistics:job", args=[job.pk])).content.decode()
+    assert f"Grocer called off order {veg.number}: do not pick it up." in page
+    assert page.count("Pick up:</strong>") == 1  # only the bakery's pickup is left
