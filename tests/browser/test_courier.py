@@ -18,15 +18,21 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"viewport": {"width": 390, "height": 844}, "locale": "en-US", "has_touch": True}
 
 
+def log_in(page, base, email):
+    """Log `page` in as `email` (other browser tests use this too)."""
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill("commonplace-demo")
+    page.get_by_role("button", name="Sign In").click()
+
+
 def phone(browser, base, email):
     """A new phone, logged in as `email`."""
     context = browser.new_context(**PHONE)
     page = context.new_page()
     page.set_default_timeout(15_000)
-    page.goto(f"{base}/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill("commonplace-demo")
-    page.get_by_role("button", name="Sign In").click()
+    log_in(page, base, email)
     expect(page.get_by_role("button", name="Sign In")).to_have_count(0)
     return page
 
@@ -263,10 +269,7 @@ def test_the_courier_scans_the_code_off_the_shops_screen(browser, demo_town, tmp
         context = camera_phone.new_context(**PHONE, permissions=["camera"])
         courier = context.new_page()
         courier.set_default_timeout(15_000)
-        courier.goto(f"{base}/accounts/login/")
-        courier.get_by_label("Email").fill("courier@lindenfeld.example")
-        courier.get_by_label("Password").fill("commonplace-demo")
-        courier.get_by_role("button", name="Sign In").click()
+        log_in(courier, base, "courier@lindenfeld.example")
         courier.goto(f"{base}/couriers/jobs/{job.pk}/")
         courier.get_by_role("button", name="Scan the shop's QR code").click()
         expect(courier.get_by_text("Picked up.", exact=True)).to_be_visible()
