@@ -12,3 +12,8 @@ class JobRefused(Exception):
 class JobTaken(JobRefused):
     def __init__(self):
         super().__init__(_("Another courier was quicker: this job is already taken."))
+
+
+class AlreadyDone(JobRefused):
+    """The confirmation was already recorded (a code used twice, an offline confirmation
+    sent again): nothing changed."""

@@ -168,3 +168,72 @@ def payroll_rows(*, collective: Collective, first_day, last_day) -> list[list]:
         ]
         for r in rows
     ]
+
+
+# Jobs a courier is still working on, or may still be asked to: their pickups steer the order.
+LIVE_JOB_STATUSES = ("open", "claimed", "picked_up")
+
+
+def live_pickup_of(order):
+    """The order's pickup on a delivery job still under way, or None (no job, or the job was
+    returned or cancelled: then the shop delivers itself). Uses what is already loaded."""
+    pickup = getattr(order, "pickup", None)
+    if pickup is None or pickup.job.status not in LIVE_JOB_STATUSES:
+        return None
+    return pickup
+
+
+def order_step_refusal(*, order, to_status: str) -> str | None:
+    """Why a shop's move of `order` would make the order and its delivery job disagree, or
+    None. The one rule both the order page (which steps to offer) and the services (which
+    steps to allow) follow: the order leaves the shop only to the courier holding its job,
+    and only the courier, with the customer's code, marks it delivered."""
+    from django.utils.translation import gettext as _
+
+    pickup = live_pickup_of(order)
+    if pickup is None:
+        return None
+    if to_status == "out_for_delivery" and pickup.picked_up_at is None:
+        if pickup.job.courier_id is None:
+            return _("No courier has taken this delivery yet: hand it over once one has.")
+    if to_status == "delivered":
+        return _("The courier confirms the delivery with the customer's code.")
+    return None
+
+
+def jobs_called_off(*, courier: Courier, hours: int = 12):
+    """The courier's jobs cancelled lately (every order on them was called off), with why."""
+    import datetime
+
+    from django.db.models import Prefetch
+    from django.utils import timezone
+
+    from .models import DeliveryJob, JobEvent
+
+    since = timezone.now() - datetime.timedelta(hours=hours)
+    return (
+        DeliveryJob.objects.filter(courier=courier, status="cancelled", updated_at__gte=since)
+        .prefetch_related(
+            Prefetch(
+                "events", queryset=JobEvent.objects.filter(to_status="cancelled"), to_attr="why"
+            )
+        )
+        .order_by("-updated_at")[:10]
+    )
+
+
+def job_with_pickup_code(*, courier: Courier, code: str):
+    """The courier's job (taken, not yet delivered) with a pickup still to make under
+    `code`, or None."""
+    from .models import DeliveryJob
+
+    return (
+        DeliveryJob.objects.filter(
+            courier=courier,
+            status__in=["claimed", "picked_up"],
+            pickups__order__pickup_code=code,
+            pickups__picked_up_at=None,
+        )
+        .order_by("drop_before", "pk")
+        .first()
+    )

@@ -13,7 +13,7 @@ from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
 
-from .exceptions import JobRefused, JobTaken
+from .exceptions import AlreadyDone, JobRefused, JobTaken
 from .loads import goods_load
 from .models import Courier, DeliveryJob, JobEvent, JobPickup
 
@@ -91,23 +91,33 @@ def delivery_job_for_order(*, order) -> DeliveryJob:
         )
         _event(job, S.OPEN)
     JobPickup.objects.create(job=job, order=order, shop=shop)
+    kg, litres = _order_load(order)
+    job.weight_kg = min((job.weight_kg or 0) + kg, Decimal("99999"))
+    job.volume_litres = min((job.volume_litres or 0) + litres, Decimal("99999"))
+    job.fee = job.fee + order.delivery_fee
+    _reprice(job)
+    job.save()
+    return job
+
+
+def _order_load(order) -> tuple[Decimal, Decimal]:
     kg, litres = Decimal("0"), Decimal("0")
     for line in order.lines.select_related("product"):
         if line.product is not None:
             line_kg, line_litres = goods_load(line.product, line.quantity)
             kg, litres = kg + line_kg, litres + line_litres
-    job.weight_kg = min((job.weight_kg or 0) + kg, Decimal("99999"))
-    job.volume_litres = min((job.volume_litres or 0) + litres, Decimal("99999"))
-    job.fee = job.fee + order.delivery_fee
+    return kg, litres
+
+
+def _reprice(job: DeliveryJob) -> None:
+    """The route over the job's pickups and what the courier earns for it."""
+    collective = job.collective
     route = Decimal(str(round(_route_km(job), 2)))
     job.distance_km = route
-    currency = job.fee.currency
     job.courier_pay = _money(
         collective.courier_pay_base.amount + collective.courier_pay_per_km.amount * route,
-        currency,
+        job.fee.currency,
     )
-    job.save()
-    return job
 
 
 def _load_of(courier: Courier) -> tuple[Decimal, Decimal]:
@@ -160,7 +170,7 @@ def _own_job(job_id: int, courier: Courier) -> DeliveryJob:
 @transaction.atomic
 def job_unclaim(*, job_id: int, courier: Courier, reason: str) -> DeliveryJob:
     job = _own_job(job_id, courier)
-    if job.status != S.CLAIMED:
+    if job.status != S.CLAIMED or job.pickups.exclude(picked_up_at=None).exists():
         raise JobRefused(_("Only a job not yet picked up can be given back."))
     if not reason.strip():
         raise JobRefused(_("Say why you give the job back."))
@@ -172,33 +182,105 @@ def job_unclaim(*, job_id: int, courier: Courier, reason: str) -> DeliveryJob:
 
 @transaction.atomic
 def job_pick_up(*, job_id: int, courier: Courier, code: str, happened_at=None) -> DeliveryJob:
-    """The shop shows its order's pickup code; when every shop's order is collected the job
-    is on its way and so are the orders."""
+    """The shop shows its order's pickup code (typed, or scanned from its QR code); the
+    order goes out for delivery, and when every shop's order is collected the job is on its
+    way. A wrong code, or one already used, raises JobRefused (AlreadyDone for a pickup
+    already recorded, so a confirmation sent twice changes nothing). Locks the job, then the
+    order, like every move of an order on a job."""
     from orders.services import order_transition
 
     job = _own_job(job_id, courier)
+    code = code.strip().upper().replace(" ", "")
+    pickup = job.pickups.select_related("order", "shop").filter(order__pickup_code=code).first()
+    if pickup is not None and pickup.picked_up_at is not None:
+        raise AlreadyDone(
+            _("%(shop)s's order is already picked up; nothing changed.")
+            % {"shop": pickup.shop.name}
+        )
     if job.status not in (S.CLAIMED, S.PICKED_UP):
         raise JobRefused(_("This job is not waiting for a pickup."))
-    code = code.strip().upper().replace(" ", "")
-    pickup = (
-        job.pickups.select_related("order")
-        .filter(order__pickup_code=code, picked_up_at=None)
-        .first()
-    )
-    if pickup is None:
+    if not code or pickup is None:
         raise JobRefused(_("This code does not match a pickup of this job."))
-    moment = happened_at or timezone.now()
+    if pickup.order.status != pickup.order.Status.READY:
+        raise JobRefused(_("This order is not ready at the shop."))
+    _record_pickup(job, pickup, happened_at or timezone.now())
+    order_transition(
+        order=pickup.order,
+        to_status="out_for_delivery",
+        actor=courier.user,
+        note=_("With the courier."),
+    )
+    return job
+
+
+def _record_pickup(job: DeliveryJob, pickup: JobPickup, moment) -> None:
+    """The one place a pickup is recorded (the courier's code or the shop's handover): the
+    job is picked up once every shop's order is, with its courier as the actor."""
     pickup.picked_up_at = moment
     pickup.save(update_fields=["picked_up_at"])
-    if pickup.order.status == pickup.order.Status.READY:
-        order_transition(
-            order=pickup.order, to_status="out_for_delivery", note=_("With the courier.")
-        )
-    if not job.pickups.filter(picked_up_at=None).exists():
+    if job.status == S.CLAIMED and not job.pickups.filter(picked_up_at=None).exists():
         job.status, job.picked_up_at = S.PICKED_UP, moment
         job.save(update_fields=["status", "picked_up_at", "updated_at"])
-        _event(job, S.PICKED_UP, courier, happened_at=moment)
-    return job
+        _event(job, S.PICKED_UP, job.courier, happened_at=moment)
+
+
+def delivery_job_lock_for_order(*, order_id: int) -> DeliveryJob | None:
+    """Lock the delivery job an order is on, if any, before the order itself: every move of
+    an order on a job locks job then order (the courier's side does the same), so a shop and
+    a courier acting at once never deadlock."""
+    job_id = JobPickup.objects.filter(order_id=order_id).values_list("job_id", flat=True).first()
+    if job_id is None:
+        return None
+    return DeliveryJob.objects.select_for_update().get(pk=job_id)
+
+
+def delivery_job_follow_order(*, order, to_status: str, actor=None) -> None:
+    """Keep an order's delivery job in step with a move of the order, in the order's
+    transaction (the caller holds the job's lock, then the order's). Raises JobRefused when
+    the move would make them disagree (orders.services.order_transition turns it into
+    InvalidTransition). A shop handing over to the courier holding the job records that
+    shop's pickup for the courier; a cancelled order leaves its job (removing its pickup, or
+    cancelling the job if it was the only one), and the courier sees why."""
+    from .selectors import live_pickup_of, order_step_refusal
+
+    pickup = live_pickup_of(order)
+    if pickup is None:
+        return
+    refusal = order_step_refusal(order=order, to_status=to_status)
+    if refusal:
+        raise JobRefused(refusal)
+    job = pickup.job
+    if to_status == "out_for_delivery" and pickup.picked_up_at is None:
+        _record_pickup(job, pickup, timezone.now())
+    elif to_status in ("cancelled", "rejected"):
+        _pickup_call_off(job, pickup, actor)
+
+
+def _pickup_call_off(job: DeliveryJob, pickup: JobPickup, actor) -> None:
+    order = pickup.order
+    note = _("%(shop)s called off order %(number)s: do not pick it up.") % {
+        "shop": pickup.shop.name,
+        "number": order.number,
+    }
+    kg, litres = _order_load(order)
+    pickup.delete()
+    if not job.pickups.exists():
+        job.status = S.CANCELLED
+        job.save(update_fields=["status", "updated_at"])
+        _event(job, S.CANCELLED, job.courier, note=note)
+        return
+    job.weight_kg = max(job.weight_kg - kg, Decimal("0"))
+    job.volume_litres = max(job.volume_litres - litres, Decimal("0"))
+    job.fee = job.fee - order.delivery_fee
+    _reprice(job)
+    job.save()
+    _event(job, job.status, job.courier, note=note)
+    if job.status == S.CLAIMED and not job.pickups.filter(picked_up_at=None).exists():
+        # The other shops' goods are already on the bike: the ride goes on to the customer.
+        moment = timezone.now()
+        job.status, job.picked_up_at = S.PICKED_UP, moment
+        job.save(update_fields=["status", "picked_up_at", "updated_at"])
+        _event(job, S.PICKED_UP, job.courier, happened_at=moment)
 
 
 @transaction.atomic
@@ -209,6 +291,8 @@ def job_deliver(
     from orders.services import order_transition
 
     job = _own_job(job_id, courier)
+    if job.status == S.DELIVERED and code and code.strip() == job.delivery_code:
+        raise AlreadyDone(_("This delivery is already confirmed; nothing changed."))
     if job.status != S.PICKED_UP:
         raise JobRefused(_("Pick everything up before delivering."))
     if code:
@@ -379,10 +463,12 @@ def _courier_position(courier: Courier) -> Point:
 
 @transaction.atomic
 def jobs_assign(*, collective_id: int, job_ids: list[int], courier: Courier | None, by) -> int:
-    """A dispatcher assigns (or, with courier None, unassigns) jobs not yet picked up."""
+    """A dispatcher assigns (or, with courier None, unassigns) jobs not yet picked up. A job
+    with some shop's goods already on its courier's bike stays with that courier."""
     jobs = (
         DeliveryJob.objects.select_for_update()
         .filter(collective_id=collective_id, pk__in=job_ids, status__in=[S.OPEN, S.CLAIMED])
+        .exclude(pickups__picked_up_at__isnull=False)
         .order_by("pk")
     )
     changed = 0
@@ -401,7 +487,10 @@ def jobs_assign(*, collective_id: int, job_ids: list[int], courier: Courier | No
 
 @transaction.atomic
 def jobs_move(*, collective_id: int, from_courier: Courier, to_courier: Courier, by) -> int:
-    """Move a courier's whole list (not yet picked up) to another courier, in its order."""
+    """Move a courier's whole list (not yet picked up) to another courier, in its order.
+    Raises JobRefused when both are the same courier."""
+    if from_courier.pk == to_courier.pk:
+        raise JobRefused(_("Choose two different couriers to move a list."))
     ids = list(
         DeliveryJob.objects.filter(
             collective_id=collective_id, courier=from_courier, status=S.CLAIMED

@@ -9,6 +9,7 @@ urlpatterns = [
     path("shift/<int:courier_id>/", views.courier_shift, name="courier_shift"),
     path("jobs/", views.open_jobs, name="open_jobs"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),
+    path("pickup/", views.pickup_by_code, name="pickup_by_code"),
     path("jobs/<int:job_id>/claim/", views.job_claim, name="job_claim"),
     path("jobs/<int:job_id>/<str:action>/", views.job_action, name="job_action"),
     path("earnings/", views.earnings, name="earnings"),

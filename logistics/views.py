@@ -4,8 +4,9 @@ jobs; every fetch goes through a selector that checks it."""
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from marketplace.geo import Point
 
 from . import selectors, services
-from .exceptions import JobRefused
+from .exceptions import AlreadyDone, JobRefused
 from .forms import CodeForm, DeliveryForm, ReasonForm
 
 
@@ -71,6 +72,7 @@ def open_jobs(request):
         "courier": courier,
         "jobs": selectors.open_jobs_near(courier=courier, point=_point(request)),
         "my_jobs": selectors.jobs_of_courier(courier=courier),
+        "called_off": selectors.jobs_called_off(courier=courier),
     }
     template = "logistics/open_jobs.html#job-list" if request.htmx else "logistics/open_jobs.html"
     return render(request, template, context)
@@ -105,6 +107,10 @@ def job_detail(request, job_id):
         {
             "job": job,
             "courier": courier,
+            # What shops or the dispatcher told the courier about this job.
+            "notes": [event for event in job.events.all() if event.note],
+            # Filled in when the courier's camera opened the shop's QR code.
+            "code": request.GET.get("code", "").strip().upper()[:8],
             "code_form": CodeForm(),
             "delivery_form": DeliveryForm(),
             "reason_form": ReasonForm(),
@@ -120,9 +126,32 @@ def _when(form) -> object:
 
 
 @login_required
+@require_GET
+def pickup_by_code(request):
+    """Where the shop's QR code leads: the courier's own job with that pickup, with the code
+    filled in, ready to confirm with one tap."""
+    courier = _courier(request)
+    code = request.GET.get("code", "").strip().upper()[:8]
+    job = selectors.job_with_pickup_code(courier=courier, code=code) if code else None
+    if job is None:
+        messages.error(
+            request, _("None of your jobs has a pickup with this code. Take the job first.")
+        )
+        return redirect("logistics:open_jobs")
+    return redirect(f"{reverse('logistics:job', kwargs={'job_id': job.pk})}?code={code}")
+
+
+# The courier app sends confirmations queued offline with this header and reads the answer
+# as JSON, so a refused one stays on the phone with the server's reason.
+REPLAY_HEADER = "X-Offline-Replay"
+
+
+@login_required
 @require_POST
 def job_action(request, job_id, action):
     courier = _courier(request)
+    if request.headers.get(REPLAY_HEADER) and action in ("pickup", "deliver"):
+        return _replay(request, job_id, action, courier)
     try:
         if action == "pickup":
             form = CodeForm(request.POST)
@@ -166,6 +195,38 @@ def job_action(request, job_id, action):
     return redirect("logistics:job", job_id=job_id)
 
 
+def _replay(request, job_id, action, courier):
+    """A pickup or delivery confirmed offline, sent when the phone is back online: 200 with
+    the outcome (also when it had already been recorded: sending twice is harmless), 409 with
+    the server's reason when refused. Nothing changes on a refusal."""
+    try:
+        if action == "pickup":
+            form = CodeForm(request.POST)
+            services.job_pick_up(
+                job_id=job_id,
+                courier=courier,
+                code=request.POST.get("code", ""),
+                happened_at=_when(form),
+            )
+            message = _("Picked up.")
+        else:
+            form = DeliveryForm(request.POST)
+            services.job_deliver(
+                job_id=job_id,
+                courier=courier,
+                code=request.POST.get("code", ""),
+                note=request.POST.get("note", ""),
+                happened_at=_when(form),
+            )
+            message = _("Delivered. Thank you!")
+    except AlreadyDone as done:
+        return JsonResponse({"ok": True, "message": str(done.message)})
+    except JobRefused as refused:
+        return JsonResponse({"ok": False, "message": str(refused.message)}, status=409)
+    messages.success(request, message)
+    return JsonResponse({"ok": True, "message": message})
+
+
 @login_required
 @require_GET
 def earnings(request):
@@ -194,13 +255,17 @@ def board(request, slug):
             )
             messages.success(request, _("%(count)s jobs changed.") % {"count": count})
         elif action == "move" and target and request.POST.get("from") in couriers:
-            count = services.jobs_move(
-                collective_id=collective.pk,
-                from_courier=couriers[request.POST["from"]],
-                to_courier=target,
-                by=request.user,
-            )
-            messages.success(request, _("%(count)s jobs moved.") % {"count": count})
+            try:
+                count = services.jobs_move(
+                    collective_id=collective.pk,
+                    from_courier=couriers[request.POST["from"]],
+                    to_courier=target,
+                    by=request.user,
+                )
+            except JobRefused as refused:
+                messages.error(request, refused.message)
+            else:
+                messages.success(request, _("%(count)s jobs moved.") % {"count": count})
         elif action == "auto":
             count = services.jobs_auto_assign(collective_id=collective.pk, older_than_minutes=0)
             messages.success(request, _("%(count)s jobs assigned.") % {"count": count})

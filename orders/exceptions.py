@@ -24,9 +24,12 @@ class InvalidQuantity(CheckoutError):
 
 
 class InvalidTransition(Exception):
-    def __init__(self, order, to_status):
+    """A move the order may not make now; `reason`, when set, says why for the person."""
+
+    def __init__(self, order, to_status, reason=""):
         self.order = order
         self.to_status = to_status
+        self.reason = reason
         super().__init__(f"{order.status} → {to_status} is not allowed")
 
 

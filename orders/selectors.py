@@ -117,7 +117,11 @@ def purchases_of(*, user) -> QuerySet[Purchase]:
 
 
 def orders_of_shop(*, shop: Shop, status: str | None = None) -> QuerySet[Order]:
-    orders = Order.objects.filter(shop=shop).select_related("purchase").order_by("-created_at")
+    orders = (
+        Order.objects.filter(shop=shop)
+        .select_related("purchase", "pickup__job__courier__user")
+        .order_by("-created_at")
+    )
     if status:
         orders = orders.filter(status=status)
     return orders

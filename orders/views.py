@@ -246,10 +246,33 @@ def my_purchases(request):
     return render(request, "orders/my_purchases.html", {"page": page})
 
 
-def _with_actions(order: Order, error: str = "") -> Order:
+def _with_actions(order: Order, error: str = "", request=None) -> Order:
     order.actions = services.shop_actions(order)
     order.error = error
+    order.handover = _courier_handover(request, order) if request is not None else None
     return order
+
+
+def _courier_handover(request, order: Order) -> dict | None:
+    """What the shop shows the courier for a delivery order that is ready: the code, large,
+    and as a QR code the courier scans (it opens the courier's job with the code filled in),
+    with the first name of the courier who took the job."""
+    from logistics.selectors import live_pickup_of
+
+    pickup = live_pickup_of(order)
+    if order.status != Order.Status.READY or pickup is None or pickup.picked_up_at:
+        return None
+    link = request.build_absolute_uri(
+        reverse("logistics:pickup_by_code") + f"?code={order.pickup_code}"
+    )
+    courier = pickup.job.courier
+    return {
+        "code": order.pickup_code,
+        "qr_svg": segno.make(link, error="m").svg_inline(scale=4, dark="#1d2421"),
+        "courier_name": (courier.user.first_name or courier.user.get_short_name())
+        if courier
+        else "",
+    }
 
 
 @login_required
@@ -264,7 +287,7 @@ def shop_orders(request, shop_id):
         request.GET.get("page")
     )
     for order in page:
-        _with_actions(order)
+        _with_actions(order, request=request)
     template = "orders/shop_orders.html#orders-table" if request.htmx else "orders/shop_orders.html"
     return render(
         request,
@@ -288,7 +311,7 @@ def shop_order_detail(request, shop_id, order_id):
     return render(
         request,
         "orders/shop_order_detail.html",
-        {"shop": shop, "order": _with_actions(order)},
+        {"shop": shop, "order": _with_actions(order, request=request)},
     )
 
 
@@ -297,7 +320,9 @@ def _after_shop_step(request, shop, order, error: str = "", success: str = ""):
     if request.htmx:
         order = selectors.order_for_shop_member(user=request.user, shop=shop, order_id=order.pk)
         return render(
-            request, "orders/shop_orders.html#order-row", {"order": _with_actions(order, error)}
+            request,
+            "orders/shop_orders.html#order-row",
+            {"order": _with_actions(order, error, request=request)},
         )
     if error:
         messages.error(request, error)
@@ -315,15 +340,18 @@ def shop_order_transition(request, shop_id, order_id):
     note = request.POST.get("note", "").strip()
     refused = _("That step is not possible for this order now.")
     if to_status not in services.shop_actions(order):
-        return _after_shop_step(request, shop, order, error=refused)
+        from logistics.selectors import order_step_refusal
+
+        reason = order_step_refusal(order=order, to_status=to_status)
+        return _after_shop_step(request, shop, order, error=reason or refused)
     if to_status == Order.Status.REJECTED and not note:
         return _after_shop_step(
             request, shop, order, error=_("Tell the customer why you reject the order.")
         )
     try:
         services.order_transition(order=order, to_status=to_status, actor=request.user, note=note)
-    except InvalidTransition:
-        return _after_shop_step(request, shop, order, error=refused)
+    except InvalidTransition as error:
+        return _after_shop_step(request, shop, order, error=error.reason or refused)
     success = _("Order %(number)s: %(status)s.") % {
         "number": order.number,
         "status": dict(Order.Status.choices)[to_status],

@@ -22,7 +22,9 @@ def collective(**kwargs):
 def courier(collective, **kwargs):
     defaults = {"on_shift": True, "capacity_kg": 50, "capacity_litres": 100}
     defaults.update(kwargs)
-    return Courier.objects.create(user=UserFactory(), collective=collective, **defaults)
+    if "user" not in defaults:
+        defaults["user"] = UserFactory()
+    return Courier.objects.create(collective=collective, **defaults)
 
 
 def delivering_shop(collective, **kwargs):

@@ -158,6 +158,13 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The embedded SQLite setup: a write transaction takes the write lock when it begins
+# (IMMEDIATE), so two requests never both read and then fail to upgrade to a write ("database
+# is locked"); a request waiting for the lock waits up to `timeout` seconds. Postgres is
+# unaffected.
+SQLITE_OPTIONS = {"transaction_mode": "IMMEDIATE", "timeout": 20}
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["OPTIONS"] = {**DATABASES["default"].get("OPTIONS", {}), **SQLITE_OPTIONS}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "marketplace.User"
 

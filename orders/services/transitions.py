@@ -38,10 +38,14 @@ RELEASES_STOCK = {S.REJECTED, S.CANCELLED}
 
 
 def shop_actions(order: Order) -> list[str]:
+    """The steps a shop member is offered; a delivery order on a courier's job follows the
+    job (logistics.selectors.order_step_refusal, which order_transition enforces too)."""
+    from logistics.selectors import order_step_refusal
+
     actions = SHOP_ACTIONS.get(order.status, [])
     if order.fulfilment == Order.Fulfilment.PICKUP:
         actions = [a for a in actions if a not in (S.OUT_FOR_DELIVERY, S.DELIVERED)]
-    return actions
+    return [a for a in actions if order_step_refusal(order=order, to_status=a) is None]
 
 
 def _release_stock(order: Order) -> None:
@@ -55,7 +59,15 @@ def _release_stock(order: Order) -> None:
 def order_transition(*, order: Order, to_status: str, actor=None, note: str = "") -> Order:
     """Move the order to `to_status` under a row lock, record the event, put stock back
     when goods leave the order, and notify the customer after commit. Raises
-    InvalidTransition for a move the table does not allow (including a repeated one)."""
+    InvalidTransition for a move the table does not allow (including a repeated one), or one
+    that would make the order and its delivery job disagree (with `reason` for the person).
+    An order on a delivery job moves together with the job: its job is locked first, then
+    the order, and the job follows in the same transaction (logistics'
+    delivery_job_follow_order)."""
+    from logistics import services as logistics
+    from logistics.exceptions import JobRefused
+
+    logistics.delivery_job_lock_for_order(order_id=order.pk)
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if to_status not in ALLOWED[locked.status]:
         raise InvalidTransition(locked, to_status)
@@ -65,6 +77,10 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
         locked.fulfilment != Order.Fulfilment.DELIVERY
     ):
         raise InvalidTransition(locked, to_status)
+    try:
+        logistics.delivery_job_follow_order(order=locked, to_status=to_status, actor=actor)
+    except JobRefused as refused:
+        raise InvalidTransition(locked, to_status, reason=refused.message) from refused
     if to_status in RELEASES_STOCK and locked.status in STOCK_HELD:
         _release_stock(locked)
     event = OrderEvent.objects.create(
@@ -90,9 +106,7 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
         and not hasattr(locked, "pickup")
     ):
         # Ready to go: the couriers' collective gets a delivery job (shared per address).
-        from logistics.services import delivery_job_for_order
-
-        delivery_job_for_order(order=locked)
+        logistics.delivery_job_for_order(order=locked)
 
     from ..tasks import refund_order_task, send_order_event_email_task
 
