@@ -12,3 +12,7 @@ class JobRefused(Exception):
 class JobTaken(JobRefused):
     def __init__(self):
         super().__init__(_("Another courier was quicker: this job is already taken."))
+
+
+class WindowFull(Exception):
+    """No place is left in the delivery window; nothing was booked."""

@@ -1,7 +1,7 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from .models import Collective, Courier
+from .models import Collective, Courier, DeliveryWindow
 
 
 def courier_roles_of(*, user) -> QuerySet[Courier]:
@@ -19,7 +19,7 @@ def collective_list() -> QuerySet[Collective]:
 
 def collective_get(*, slug: str) -> Collective:
     try:
-        return collective_list().get(slug=slug)
+        return collective_list().prefetch_related("service_hours").get(slug=slug)
     except Collective.DoesNotExist:
         raise Http404("No such collective") from None
 
@@ -168,3 +168,17 @@ def payroll_rows(*, collective: Collective, first_day, last_day) -> list[list]:
         ]
         for r in rows
     ]
+
+
+def full_window_starts(*, collective_ids, since) -> dict[int, set]:
+    """For each collective, the starts of its windows from `since` on with no place left at
+    its current capacity. One query (the unique index on collective and start serves it)."""
+    full: dict[int, set] = {collective_id: set() for collective_id in collective_ids}
+    rows = DeliveryWindow.objects.filter(
+        collective_id__in=list(full),
+        starts_at__gte=since,
+        taken__gte=F("collective__window_capacity"),
+    ).values_list("collective_id", "starts_at")
+    for collective_id, starts_at in rows:
+        full[collective_id].add(starts_at)
+    return full

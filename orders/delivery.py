@@ -41,6 +41,55 @@ def pickup_slots(
     return slots
 
 
+@dataclass(frozen=True)
+class WindowOffer:
+    """A delivery window of a collective and which of the purchase's shops can make it."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    shop_ids: frozenset[int]
+
+
+def _ready_in_time(shop: Shop, start: datetime.datetime, now: datetime.datetime) -> bool:
+    """The shop can prepare an order for a window starting at `start`: its lead time fits
+    between now and the start, and it is open, that day, from the lead time before the start
+    until the start (when the courier collects). Uses prefetched opening hours and closures."""
+    lead = datetime.timedelta(minutes=shop.pickup_lead_minutes)
+    local = timezone.localtime(start)
+    begin = local - lead
+    if begin < now or begin.date() != local.date():
+        return False
+    if any(closure.covers(local.date()) for closure in shop.closures.all()):
+        return False
+    return any(
+        interval.weekday == local.weekday()
+        and interval.opens <= begin.time()
+        and local.time() <= interval.closes
+        for interval in shop.opening_hours.all()
+    )
+
+
+def window_offers(
+    collective,
+    shops: list[Shop],
+    now: datetime.datetime | None = None,
+    full: frozenset | set = frozenset(),
+) -> list[WindowOffer]:
+    """The collective's windows that at least one of `shops` can make and that are not
+    `full` (window starts), earliest first."""
+    from logistics.windows import collective_windows
+
+    now = timezone.localtime(now or timezone.now())
+    offers = []
+    for start, end in collective_windows(collective, now):
+        if start in full:
+            continue
+        able = frozenset(shop.pk for shop in shops if _ready_in_time(shop, start, now))
+        if able:
+            offers.append(WindowOffer(start, end, able))
+    return offers
+
+
 def shop_point(shop: Shop) -> Point:
     return Point(shop.latitude, shop.longitude)
 

@@ -1,3 +1,4 @@
+import datetime
 import secrets
 
 from django import forms
@@ -16,6 +17,44 @@ class AddToCartForm(forms.Form):
 
 class CartLineForm(forms.Form):
     quantity = forms.CharField(label=_("Quantity"), max_length=12)
+
+
+class WindowSelect(forms.Select):
+    """A select of delivery windows; each option names the shops that can make it
+    (data-shops), so the page offers only windows that suit every delivering shop."""
+
+    def __init__(self, *args, shops_of=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shops_of = shops_of or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        shops = self.shops_of.get(str(value))
+        if shops:
+            option["attrs"]["data-shops"] = " ".join(str(pk) for pk in sorted(shops))
+        return option
+
+
+def window_choices(offers, now) -> list:
+    """Offers grouped by day for a select: ("Today", [(iso start, "Today 16:00–18:00")…]).
+    Day names are formatted once per day, times with strftime: cheap for many windows."""
+    today = timezone.localtime(now).date()
+    days: dict[datetime.date, tuple[str, list]] = {}
+    for offer in offers:
+        start = timezone.localtime(offer.starts_at)
+        end = timezone.localtime(offer.ends_at)
+        day = start.date()
+        if day not in days:
+            if day == today:
+                name = str(_("Today"))
+            elif day == today + datetime.timedelta(days=1):
+                name = str(_("Tomorrow"))
+            else:
+                name = formats.date_format(day, "D j M")
+            days[day] = (name, [])
+        name, options = days[day]
+        options.append((start.isoformat(), f"{name} {start:%H:%M}–{end:%H:%M}"))
+    return list(days.values())
 
 
 class CheckoutForm(forms.Form):
@@ -54,7 +93,7 @@ class CheckoutForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, shops, now=None, points_available=0, **kwargs):
+    def __init__(self, *args, shops, now=None, points_available=0, delivery_offers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.shops = shops
         self.points_available = points_available
@@ -72,7 +111,7 @@ class CheckoutForm(forms.Form):
         for shop in shops:
             choices = [(Order.Fulfilment.PICKUP, _("Pick up at the shop"))]
             if shop.offers_delivery and shop.delivery_collective_id:
-                choices.append((Order.Fulfilment.DELIVERY, _("Same-day delivery by bike")))
+                choices.append((Order.Fulfilment.DELIVERY, _("Delivery by bike")))
             self.fields[f"fulfilment_{shop.pk}"] = forms.ChoiceField(
                 label=shop.name,
                 choices=choices,
@@ -94,6 +133,46 @@ class CheckoutForm(forms.Form):
                 ],
             )
 
+        self._add_window_fields(shops, now, delivery_offers)
+
+    def _add_window_fields(self, shops, now, delivery_offers):
+        """One delivery-time choice per couriers' collective: its shops ride together."""
+        if delivery_offers is None:
+            from .selectors import delivery_window_offers
+
+            delivery_offers = delivery_window_offers(shops=shops, now=now)
+        self.windows: dict[int, dict[str, datetime.datetime]] = {}
+        self.window_collectives = []
+        for collective, offers in delivery_offers:
+            name = f"window_{collective.pk}"
+            self.windows[collective.pk] = {o.starts_at.isoformat(): o.starts_at for o in offers}
+            delivering = {s.pk for s in shops if s.delivery_collective_id == collective.pk}
+            # The earliest window every shop of the collective can make, else the earliest.
+            suits_all = [o for o in offers if delivering <= o.shop_ids]
+            first = (suits_all or offers)[:1]
+            label = _("Delivery time")
+            if len(delivery_offers) > 1:
+                label = _("Delivery time with %(collective)s") % {"collective": collective.name}
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("Choose a time"))] + window_choices(offers, now),
+                initial=first[0].starts_at.isoformat() if first else "",
+                error_messages={
+                    "invalid_choice": _(
+                        "This delivery time is not offered (any more); choose another."
+                    )
+                },
+                widget=WindowSelect(
+                    shops_of={o.starts_at.isoformat(): o.shop_ids for o in offers},
+                    attrs={"data-collective": collective.pk},
+                ),
+            )
+            self.window_collectives.append((collective, self[name]))
+
+    def window_fields(self):
+        return self.window_collectives
+
     def shop_fields(self):
         for shop in self.shops:
             yield shop, self[f"fulfilment_{shop.pk}"], self[f"slot_{shop.pk}"]
@@ -111,6 +190,17 @@ class CheckoutForm(forms.Form):
                     data[f"slot_{shop.pk}"] = self.slots[shop.pk].get(slot)
             elif fulfilment == Order.Fulfilment.DELIVERY:
                 wants_delivery = True
+                name = f"window_{shop.delivery_collective_id}"
+                chosen = data.get(name)
+                if name not in self.fields:
+                    continue
+                if not chosen:
+                    if name not in self.errors:
+                        self.add_error(name, _("Choose a delivery time."))
+                else:
+                    data[f"delivery_from_{shop.pk}"] = self.windows[
+                        shop.delivery_collective_id
+                    ].get(chosen)
         if wants_delivery:
             for name in ("street", "postcode", "city"):
                 if not (data.get(name) or "").strip():

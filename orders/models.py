@@ -128,6 +128,18 @@ class Order(TimeStamped):
     delivery_city = models.CharField(_("city"), max_length=80, blank=True)
     delivery_latitude = models.FloatField(null=True, blank=True)
     delivery_longitude = models.FloatField(null=True, blank=True)
+    # The delivery window the customer chose; shops delivering with the same collective in
+    # one purchase share it (one ride, one place in the window).
+    delivery_from = models.DateTimeField(_("deliver from"), null=True, blank=True)
+    delivery_until = models.DateTimeField(_("deliver until"), null=True, blank=True)
+    delivery_window = models.ForeignKey(
+        "logistics.DeliveryWindow",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        editable=False,
+    )
     subtotal = money_field(_("goods"))
     vat_included = money_field(_("VAT included"))
     delivery_fee = money_field(_("delivery fee"), default=Decimal("0"))
