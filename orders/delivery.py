@@ -53,7 +53,7 @@ class WindowOffer:
 def _ready_in_time(shop: Shop, start: datetime.datetime, now: datetime.datetime) -> bool:
     """The shop can prepare an order for a window starting at `start`: its lead time fits
     between now and the start, and it is open, that day, from the lead time before the start
-    until the start (when the courier collects). Uses prefetched opening hours and closures."""
+    past the start (when the courier collects). Uses prefetched opening hours and closures."""
     lead = datetime.timedelta(minutes=shop.pickup_lead_minutes)
     local = timezone.localtime(start)
     begin = local - lead
@@ -64,7 +64,7 @@ def _ready_in_time(shop: Shop, start: datetime.datetime, now: datetime.datetime)
     return any(
         interval.weekday == local.weekday()
         and interval.opens <= begin.time()
-        and local.time() <= interval.closes
+        and local.time() < interval.closes
         for interval in shop.opening_hours.all()
     )
 

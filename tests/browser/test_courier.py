@@ -6,8 +6,8 @@ from playwright.sync_api import expect
 
 from logistics.models import Courier, DeliveryJob
 from orders import services as order_services
-from orders.services.checkout import DeliveryAddress, ShopChoice
-from orders.tests.factories import cart_with, pickup_request
+from orders.services.checkout import DeliveryAddress
+from orders.tests.factories import cart_with, delivery_choices, pickup_request
 from shops.models import Product, Shop
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -31,7 +31,7 @@ def test_claim_pick_up_deliver_and_the_customer_sees_it(page, demo_town):
     cart = cart_with([(bread, "1")], user=customer)
     request = pickup_request(
         [bakery],
-        choices={bakery.pk: ShopChoice(fulfilment="delivery")},
+        choices=delivery_choices([bakery]),
         address=DeliveryAddress(
             "Market Street 20",
             "10117",
