@@ -355,12 +355,13 @@ def test_the_checkout_page_asks_the_same_queries_for_one_or_four_delivering_shop
     delivering_cart(client, [open_all_day(collective)])
     with CaptureQueriesContext(connection) as one:
         client.get(reverse("orders:checkout"))
+    one_shop = len(one)  # read now: a later request empties the connection's query log
     delivering_cart(client, [open_all_day(collective) for _ in range(3)])
     with CaptureQueriesContext(connection) as four:
         page = client.get(reverse("orders:checkout"))
     assert len(page.context["form"].shops) == 4
-    assert len(one.captured_queries) > 5
-    assert len(four.captured_queries) == len(one.captured_queries)
+    assert one_shop > 5
+    assert len(four) == one_shop
 
 
 def test_the_collective_page_shows_its_service_hours_and_windows(client):
