@@ -182,3 +182,15 @@ def full_window_starts(*, collective_ids, since) -> dict[int, set]:
     for collective_id, starts_at in rows:
         full[collective_id].add(starts_at)
     return full
+
+
+def window_bookings(*, collective: Collective, now=None) -> list[DeliveryWindow]:
+    """The collective's windows with rides booked that are not over yet, earliest first, for
+    the dispatcher to plan shifts (the unique index on collective and start serves it)."""
+    from django.utils import timezone
+
+    return list(
+        DeliveryWindow.objects.filter(
+            collective=collective, ends_at__gt=now or timezone.now(), taken__gt=0
+        ).order_by("starts_at")[:60]
+    )
