@@ -173,6 +173,11 @@ class Order(TimeStamped):
                 | Q(fulfilment="delivery", delivery_latitude__isnull=False),
                 name="order_has_pickup_slot_or_address",
             ),
+            models.CheckConstraint(
+                condition=Q(delivery_from__isnull=True, delivery_until__isnull=True)
+                | Q(delivery_until__gt=models.F("delivery_from")),
+                name="delivery_window_ends_after_it_starts",
+            ),
         ]
         indexes = [
             models.Index(fields=["shop", "status", "-created_at"]),
