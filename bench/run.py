@@ -246,7 +246,8 @@ def measure_shopping_list(args) -> dict:
 
 
 def measure_own_database(script: str, args) -> dict:
-    """A benchmark that makes its own database (bench/governance.py, bench/presales.py)."""
+    """A benchmark that makes its own database (bench/governance.py, bench/presales.py,
+    bench/delivery_windows.py)."""
     output = subprocess.run(
         [sys.executable, str(BENCH / script), *(["--quick"] if args.quick else [])],
         cwd=ROOT,
@@ -438,6 +439,8 @@ def main() -> None:
     governance = measure_own_database("governance.py", args)
     log("Timing presales: pledges, counter redemptions, closing a campaign…")
     presales = measure_own_database("presales.py", args)
+    log("Timing the checkout page with delivery windows…")
+    windows = measure_own_database("delivery_windows.py", args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -461,6 +464,7 @@ def main() -> None:
         "shopping_list": shopping,
         "governance": governance,
         "presales": presales,
+        "delivery_windows": windows,
     }
     print_summary(report)
     log(
@@ -511,6 +515,14 @@ def main() -> None:
         f"{race['liability_equals_holdings']}); refunding "
         f"{presales['close_missed_refund_all']['pledges_refunded']} pledges at a missed "
         f"deadline {presales['close_missed_refund_all']['close_ms']} ms."
+    )
+    log(
+        f"Delivery windows: checkout page with {windows['shops_in_cart']} delivering shops and "
+        f"{windows['windows_offered']} windows p50 {windows['checkout_page']['p50_ms']} ms, "
+        f"p95 {windows['checkout_page']['p95_ms']} ms (CPU p95 "
+        f"{windows['checkout_page_cpu']['p95_ms']} ms, {windows['page_queries']} queries); "
+        f"placing the order p50 {windows['checkout_post']['p50_ms']} ms, "
+        f"p95 {windows['checkout_post']['p95_ms']} ms."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]

@@ -17,3 +17,7 @@ class JobTaken(JobRefused):
 class AlreadyDone(JobRefused):
     """The confirmation was already recorded (a code used twice, an offline confirmation
     sent again): nothing changed."""
+
+
+class WindowFull(Exception):
+    """No place is left in the delivery window; nothing was booked."""

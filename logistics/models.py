@@ -1,12 +1,16 @@
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from marketplace.models import TimeStamped
 from marketplace.money import money_field
+from shops.models import OpeningHours
+
+Weekday = OpeningHours.Weekday
 
 
 class Collective(TimeStamped):
@@ -35,6 +39,18 @@ class Collective(TimeStamped):
     # What couriers earn: a base per job plus a rate per kilometre ridden.
     courier_pay_base = money_field(_("courier pay per job"), max_digits=8, default=Decimal("2.50"))
     courier_pay_per_km = money_field(_("courier pay per km"), max_digits=8, default=Decimal("0.70"))
+    # Customers choose a delivery window at checkout: service hours cut into windows of this
+    # length, each taking at most `window_capacity` rides.
+    window_minutes = models.PositiveIntegerField(
+        _("delivery window length (minutes)"),
+        default=120,
+        validators=[MinValueValidator(30), MaxValueValidator(480)],
+    )
+    window_capacity = models.PositiveIntegerField(
+        _("deliveries per window"),
+        default=6,
+        help_text=_("How many rides the collective takes on in one delivery window."),
+    )
 
     class Meta:
         verbose_name = _("couriers' collective")
@@ -46,6 +62,64 @@ class Collective(TimeStamped):
 
     def get_absolute_url(self):
         return reverse("logistics:collective", kwargs={"slug": self.slug})
+
+
+class ServiceHours(models.Model):
+    """One interval on one weekday in which the collective delivers; a day may have several."""
+
+    collective = models.ForeignKey(
+        Collective, on_delete=models.CASCADE, related_name="service_hours"
+    )
+    weekday = models.PositiveSmallIntegerField(_("weekday"), choices=Weekday.choices)
+    opens = models.TimeField(_("from"))
+    closes = models.TimeField(_("until"))
+
+    class Meta:
+        verbose_name = _("service hours")
+        verbose_name_plural = _("service hours")
+        ordering = ["weekday", "opens"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(opens__lt=models.F("closes")),
+                name="service_starts_before_it_ends",
+            ),
+            models.UniqueConstraint(
+                fields=["collective", "weekday", "opens"], name="one_service_interval_start"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.get_weekday_display()} {self.opens:%H:%M}–{self.closes:%H:%M}"
+
+
+class DeliveryWindow(models.Model):
+    """The places taken in one of a collective's delivery windows: one row per window start,
+    made on the first booking. `taken` only moves through conditional updates, so the last
+    place goes to one customer; the constraint is the backstop."""
+
+    collective = models.ForeignKey(Collective, on_delete=models.CASCADE, related_name="windows")
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    # The capacity in force when the last place was taken (the collective's may change).
+    capacity = models.PositiveIntegerField(_("capacity"))
+    taken = models.PositiveIntegerField(_("places taken"), default=0)
+
+    class Meta:
+        verbose_name = _("delivery window")
+        verbose_name_plural = _("delivery windows")
+        ordering = ["starts_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["collective", "starts_at"], name="one_window_per_collective_start"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(taken__lte=models.F("capacity")),
+                name="window_not_overbooked",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.collective} {self.starts_at:%Y-%m-%d %H:%M}"
 
 
 class Courier(TimeStamped):

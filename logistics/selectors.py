@@ -1,7 +1,7 @@
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 
-from .models import Collective, Courier
+from .models import Collective, Courier, DeliveryWindow
 
 
 def courier_roles_of(*, user) -> QuerySet[Courier]:
@@ -19,7 +19,7 @@ def collective_list() -> QuerySet[Collective]:
 
 def collective_get(*, slug: str) -> Collective:
     try:
-        return collective_list().get(slug=slug)
+        return collective_list().prefetch_related("service_hours").get(slug=slug)
     except Collective.DoesNotExist:
         raise Http404("No such collective") from None
 
@@ -236,4 +236,30 @@ def job_with_pickup_code(*, courier: Courier, code: str):
         )
         .order_by("drop_before", "pk")
         .first()
+    )
+
+
+def full_window_starts(*, collective_ids, since) -> dict[int, set]:
+    """For each collective, the starts of its windows from `since` on with no place left at
+    its current capacity. One query (the unique index on collective and start serves it)."""
+    full: dict[int, set] = {collective_id: set() for collective_id in collective_ids}
+    rows = DeliveryWindow.objects.filter(
+        collective_id__in=list(full),
+        starts_at__gte=since,
+        taken__gte=F("collective__window_capacity"),
+    ).values_list("collective_id", "starts_at")
+    for collective_id, starts_at in rows:
+        full[collective_id].add(starts_at)
+    return full
+
+
+def window_bookings(*, collective: Collective, now=None) -> list[DeliveryWindow]:
+    """The collective's windows with rides booked that are not over yet, earliest first, for
+    the dispatcher to plan shifts (the unique index on collective and start serves it)."""
+    from django.utils import timezone
+
+    return list(
+        DeliveryWindow.objects.filter(
+            collective=collective, ends_at__gt=now or timezone.now(), taken__gt=0
+        ).order_by("starts_at")[:60]
     )

@@ -6,19 +6,19 @@ import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import transaction
-from django.db.models import Sum
+from django.db.models import F, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
 
-from .exceptions import AlreadyDone, JobRefused, JobTaken
+from .exceptions import AlreadyDone, JobRefused, JobTaken, WindowFull
 from .loads import goods_load
-from .models import Courier, DeliveryJob, JobEvent, JobPickup
+from .models import Collective, Courier, DeliveryJob, DeliveryWindow, JobEvent, JobPickup
 
 S = DeliveryJob.Status
-# A job made now should reach the customer within this time, the same day.
+# For orders placed before customers chose windows: deliver within this time of being ready.
 DELIVERY_WINDOW = datetime.timedelta(hours=3)
 ACTIVE = [S.CLAIMED, S.PICKED_UP]
 
@@ -46,6 +46,55 @@ def _route_km(job: DeliveryJob) -> float:
 
 def _money(value: Decimal, currency) -> Money:
     return Money(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP), currency)
+
+
+@transaction.atomic
+def delivery_window_reserve(
+    *, collective: Collective, starts_at: datetime.datetime, ends_at: datetime.datetime
+) -> DeliveryWindow:
+    """Take one place (one ride) in the collective's window starting at `starts_at`.
+
+    Race-safe: the window's row is made with INSERT … ON CONFLICT DO NOTHING, then one
+    conditional UPDATE (`taken < capacity`) decides, so of many customers taking the last
+    place at once exactly one gets it; the check constraint is the backstop. Raises
+    WindowFull, having changed nothing. Call it inside the checkout's transaction."""
+    capacity = collective.window_capacity
+    DeliveryWindow.objects.bulk_create(
+        [
+            DeliveryWindow(
+                collective=collective, starts_at=starts_at, ends_at=ends_at, capacity=capacity
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    won = DeliveryWindow.objects.filter(
+        collective=collective, starts_at=starts_at, taken__lt=capacity
+    ).update(taken=F("taken") + 1, capacity=capacity)
+    if not won:
+        raise WindowFull()
+    return DeliveryWindow.objects.get(collective=collective, starts_at=starts_at)
+
+
+@transaction.atomic
+def delivery_window_release(*, window_id: int, purchase_id: int) -> bool:
+    """Give the purchase's place in the window back once none of its orders riding in that
+    window still goes ahead (all cancelled or rejected). The window row is locked before the
+    check, so when two orders of one ride are cancelled at once the place comes back once.
+    Returns whether a place was released."""
+    from orders.models import Order
+
+    DeliveryWindow.objects.select_for_update().filter(pk=window_id).first()
+    ended = [Order.Status.REJECTED, Order.Status.CANCELLED, Order.Status.REFUNDED]
+    still_riding = (
+        Order.objects.filter(purchase_id=purchase_id, delivery_window_id=window_id)
+        .exclude(status__in=ended)
+        .exists()
+    )
+    if still_riding:
+        return False
+    return bool(
+        DeliveryWindow.objects.filter(pk=window_id, taken__gt=0).update(taken=F("taken") - 1)
+    )
 
 
 @transaction.atomic
@@ -83,8 +132,8 @@ def delivery_job_for_order(*, order) -> DeliveryJob:
             drop_longitude=order.delivery_longitude,
             recipient_name=purchase.name,
             recipient_phone=purchase.phone,
-            drop_after=now,
-            drop_before=now + DELIVERY_WINDOW,
+            drop_after=order.delivery_from or now,
+            drop_before=order.delivery_until or now + DELIVERY_WINDOW,
             delivery_code=_code(),
             fee=Money(0, order.delivery_fee.currency),
             courier_pay=Money(0, order.delivery_fee.currency),

@@ -279,6 +279,7 @@ def board(request, slug):
         {
             "collective": collective,
             "jobs": jobs,
+            "windows": selectors.window_bookings(collective=collective),
             "couriers": collective.couriers.select_related("user").order_by("-on_shift", "pk"),
             "map_data": {
                 "tileUrl": settings.MAP_TILE_URL,

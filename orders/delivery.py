@@ -41,6 +41,65 @@ def pickup_slots(
     return slots
 
 
+@dataclass(frozen=True)
+class WindowOffer:
+    """A delivery window of a collective and which of the purchase's shops can make it."""
+
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    shop_ids: frozenset[int]
+
+
+class _Preparation:
+    """When one shop can have an order ready: its lead time, opening hours by weekday and
+    closed days, read once from the prefetched relations (not once per window)."""
+
+    def __init__(self, shop: Shop):
+        self.pk = shop.pk
+        self.lead = datetime.timedelta(minutes=shop.pickup_lead_minutes)
+        self.hours: dict[int, list] = {}
+        for interval in shop.opening_hours.all():
+            self.hours.setdefault(interval.weekday, []).append((interval.opens, interval.closes))
+        self.closures = list(shop.closures.all())
+
+    def ready_for(self, start: datetime.datetime, now: datetime.datetime) -> bool:
+        """The lead time fits between now and the window's start, and the shop is open,
+        that day, from the lead time before the start until past the start (when the
+        courier collects)."""
+        local = timezone.localtime(start)
+        begin = local - self.lead
+        if begin < now or begin.date() != local.date():
+            return False
+        if any(closure.covers(local.date()) for closure in self.closures):
+            return False
+        return any(
+            opens <= begin.time() and local.time() < closes
+            for opens, closes in self.hours.get(local.weekday(), ())
+        )
+
+
+def window_offers(
+    collective,
+    shops: list[Shop],
+    now: datetime.datetime | None = None,
+    full: frozenset | set = frozenset(),
+) -> list[WindowOffer]:
+    """The collective's windows that at least one of `shops` can make and that are not
+    `full` (window starts), earliest first. Uses prefetched hours and closures."""
+    from logistics.windows import collective_windows
+
+    now = timezone.localtime(now or timezone.now())
+    preparations = [_Preparation(shop) for shop in shops]
+    offers = []
+    for start, end in collective_windows(collective, now):
+        if start in full:
+            continue
+        able = frozenset(p.pk for p in preparations if p.ready_for(start, now))
+        if able:
+            offers.append(WindowOffer(start, end, able))
+    return offers
+
+
 def shop_point(shop: Shop) -> Point:
     return Point(shop.latitude, shop.longitude)
 

@@ -1,8 +1,11 @@
+import datetime
 import secrets
 
 from django import forms
 from django.core.validators import MaxValueValidator
 from django.utils import formats, timezone
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 
 from .delivery import pickup_slots
@@ -16,6 +19,95 @@ class AddToCartForm(forms.Form):
 
 class CartLineForm(forms.Form):
     quantity = forms.CharField(label=_("Quantity"), max_length=12)
+
+
+class QuickSelect(forms.Select):
+    """A select rendered in Python: checkout's selects hold hundreds of pickup times and
+    delivery windows, and Django's template per option cost tens of milliseconds a page."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [f'<select name="{escape(widget["name"])}"{_attributes(widget["attrs"])}>']
+        for group, options, _index in widget["optgroups"]:
+            if group:
+                parts.append(f'<optgroup label="{escape(group)}">')
+            parts.extend(
+                f'<option value="{escape(option["value"])}"{_attributes(option["attrs"])}>'
+                f"{escape(option['label'])}</option>"
+                for option in options
+            )
+            if group:
+                parts.append("</optgroup>")
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _attributes(attrs: dict) -> str:
+    """HTML attributes, escaped; True renders the bare name, False and None nothing."""
+    return "".join(
+        f" {key}" if value is True else f' {key}="{escape(value)}"'
+        for key, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
+class WindowSelect(QuickSelect):
+    """A select of delivery windows; each option names the shops that can make it
+    (data-shops), so the page offers only windows that suit every delivering shop."""
+
+    def __init__(self, *args, shops_of=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.shops_of = shops_of or {}
+
+    def create_option(self, name, value, label, selected, index, subindex=None, attrs=None):
+        option = super().create_option(name, value, label, selected, index, subindex, attrs)
+        shops = self.shops_of.get(str(value))
+        if shops:
+            option["attrs"]["data-shops"] = " ".join(str(pk) for pk in sorted(shops))
+        return option
+
+
+def _day_names(now):
+    """A function naming a day "Today", "Tomorrow" or "Sat 14 Dec", formatting each day once."""
+    today = timezone.localtime(now).date()
+    names: dict[datetime.date, str] = {}
+
+    def name_of(day: datetime.date) -> str:
+        if day not in names:
+            if day == today:
+                names[day] = str(_("Today"))
+            elif day == today + datetime.timedelta(days=1):
+                names[day] = str(_("Tomorrow"))
+            else:
+                names[day] = formats.date_format(day, "D j M")
+        return names[day]
+
+    return name_of
+
+
+def slot_choices(slots, now) -> list:
+    """Pickup times for a select, labelled "Today, 16:30"; cheap for hundreds of slots."""
+    name_of = _day_names(now)
+    choices = []
+    for start, _end in slots:
+        local = timezone.localtime(start)
+        choices.append((start.isoformat(), f"{name_of(local.date())}, {local:%H:%M}"))
+    return choices
+
+
+def window_choices(offers, now) -> list:
+    """Offers grouped by day for a select: ("Today", [(iso start, "Today 16:00–18:00")…]).
+    Day names are formatted once per day, times with strftime: cheap for many windows."""
+    name_of = _day_names(now)
+    days: dict[datetime.date, tuple[str, list]] = {}
+    for offer in offers:
+        start = timezone.localtime(offer.starts_at)
+        end = timezone.localtime(offer.ends_at)
+        name = name_of(start.date())
+        days.setdefault(start.date(), (name, []))[1].append(
+            (start.isoformat(), f"{name} {start:%H:%M}–{end:%H:%M}")
+        )
+    return list(days.values())
 
 
 class CheckoutForm(forms.Form):
@@ -54,7 +146,7 @@ class CheckoutForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, shops, now=None, points_available=0, **kwargs):
+    def __init__(self, *args, shops, now=None, points_available=0, delivery_offers=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.shops = shops
         self.points_available = points_available
@@ -72,7 +164,7 @@ class CheckoutForm(forms.Form):
         for shop in shops:
             choices = [(Order.Fulfilment.PICKUP, _("Pick up at the shop"))]
             if shop.offers_delivery and shop.delivery_collective_id:
-                choices.append((Order.Fulfilment.DELIVERY, _("Same-day delivery by bike")))
+                choices.append((Order.Fulfilment.DELIVERY, _("Delivery by bike")))
             self.fields[f"fulfilment_{shop.pk}"] = forms.ChoiceField(
                 label=shop.name,
                 choices=choices,
@@ -84,15 +176,49 @@ class CheckoutForm(forms.Form):
             self.fields[f"slot_{shop.pk}"] = forms.ChoiceField(
                 label=_("Pickup time"),
                 required=False,
-                choices=[("", _("Choose a time"))]
-                + [
-                    (
-                        start.isoformat(),
-                        formats.date_format(timezone.localtime(start), "D j M, H:i"),
-                    )
-                    for start, _end in slots
-                ],
+                choices=[("", _("Choose a time")), *slot_choices(slots, now)],
+                widget=QuickSelect,
             )
+
+        self._add_window_fields(shops, now, delivery_offers)
+
+    def _add_window_fields(self, shops, now, delivery_offers):
+        """One delivery-time choice per couriers' collective: its shops ride together."""
+        if delivery_offers is None:
+            from .selectors import delivery_window_offers
+
+            delivery_offers = delivery_window_offers(shops=shops, now=now)
+        self.windows: dict[int, dict[str, datetime.datetime]] = {}
+        self.window_collectives = []
+        for collective, offers in delivery_offers:
+            name = f"window_{collective.pk}"
+            self.windows[collective.pk] = {o.starts_at.isoformat(): o.starts_at for o in offers}
+            delivering = {s.pk for s in shops if s.delivery_collective_id == collective.pk}
+            # The earliest window every shop of the collective can make, else the earliest.
+            suits_all = [o for o in offers if delivering <= o.shop_ids]
+            first = (suits_all or offers)[:1]
+            label = _("Delivery time")
+            if len(delivery_offers) > 1:
+                label = _("Delivery time with %(collective)s") % {"collective": collective.name}
+            self.fields[name] = forms.ChoiceField(
+                label=label,
+                required=False,
+                choices=[("", _("Choose a time"))] + window_choices(offers, now),
+                initial=first[0].starts_at.isoformat() if first else "",
+                error_messages={
+                    "invalid_choice": _(
+                        "This delivery time is not offered (any more); choose another."
+                    )
+                },
+                widget=WindowSelect(
+                    shops_of={o.starts_at.isoformat(): o.shop_ids for o in offers},
+                    attrs={"data-collective": collective.pk},
+                ),
+            )
+            self.window_collectives.append((collective, self[name]))
+
+    def window_fields(self):
+        return self.window_collectives
 
     def shop_fields(self):
         for shop in self.shops:
@@ -111,6 +237,17 @@ class CheckoutForm(forms.Form):
                     data[f"slot_{shop.pk}"] = self.slots[shop.pk].get(slot)
             elif fulfilment == Order.Fulfilment.DELIVERY:
                 wants_delivery = True
+                name = f"window_{shop.delivery_collective_id}"
+                chosen = data.get(name)
+                if name not in self.fields:
+                    continue
+                if not chosen:
+                    if name not in self.errors:
+                        self.add_error(name, _("Choose a delivery time."))
+                else:
+                    data[f"delivery_from_{shop.pk}"] = self.windows[
+                        shop.delivery_collective_id
+                    ].get(chosen)
         if wants_delivery:
             for name in ("street", "postcode", "city"):
                 if not (data.get(name) or "").strip():

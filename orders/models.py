@@ -128,6 +128,18 @@ class Order(TimeStamped):
     delivery_city = models.CharField(_("city"), max_length=80, blank=True)
     delivery_latitude = models.FloatField(null=True, blank=True)
     delivery_longitude = models.FloatField(null=True, blank=True)
+    # The delivery window the customer chose; shops delivering with the same collective in
+    # one purchase share it (one ride, one place in the window).
+    delivery_from = models.DateTimeField(_("deliver from"), null=True, blank=True)
+    delivery_until = models.DateTimeField(_("deliver until"), null=True, blank=True)
+    delivery_window = models.ForeignKey(
+        "logistics.DeliveryWindow",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="orders",
+        editable=False,
+    )
     subtotal = money_field(_("goods"))
     vat_included = money_field(_("VAT included"))
     delivery_fee = money_field(_("delivery fee"), default=Decimal("0"))
@@ -160,6 +172,11 @@ class Order(TimeStamped):
                 condition=Q(fulfilment="pickup", pickup_from__isnull=False)
                 | Q(fulfilment="delivery", delivery_latitude__isnull=False),
                 name="order_has_pickup_slot_or_address",
+            ),
+            models.CheckConstraint(
+                condition=Q(delivery_from__isnull=True, delivery_until__isnull=True)
+                | Q(delivery_until__gt=models.F("delivery_from")),
+                name="delivery_window_ends_after_it_starts",
             ),
         ]
         indexes = [

@@ -49,9 +49,12 @@ def cart_contents(*, cart: Cart | None) -> CartView:
         return CartView(groups=[], total=None, count=0)
     lines = list(
         CartLine.objects.filter(cart=cart)
-        .select_related("product__shop", "product__category")
+        .select_related("product__shop__delivery_collective", "product__category")
         .prefetch_related(
-            "product__photos", "product__shop__opening_hours", "product__shop__closures"
+            "product__photos",
+            "product__shop__opening_hours",
+            "product__shop__closures",
+            "product__shop__delivery_collective__service_hours",
         )
         .order_by("product__shop__name", "added_at", "pk")
     )
@@ -79,6 +82,34 @@ def cart_contents(*, cart: Cart | None) -> CartView:
         group.subtotal = Money(group.subtotal, currency)
     view.total = Money(total, currency) if currency else None
     return view
+
+
+def delivery_window_offers(*, shops: list[Shop], now=None) -> list[tuple]:
+    """[(collective, [WindowOffer…])] for the collectives delivering for `shops`: the windows
+    not full that at least one of its shops can make. Shops come with their collective's
+    service hours and their own opening hours prefetched (cart_contents does); one query
+    finds the full windows of every collective."""
+    from django.utils import timezone
+
+    from logistics.selectors import full_window_starts
+
+    from .delivery import window_offers
+
+    now = now or timezone.now()
+    by_collective: dict[int, list[Shop]] = {}
+    for shop in shops:
+        if shop.offers_delivery and shop.delivery_collective_id:
+            by_collective.setdefault(shop.delivery_collective_id, []).append(shop)
+    if not by_collective:
+        return []
+    full = full_window_starts(collective_ids=list(by_collective), since=now)
+    return [
+        (
+            group[0].delivery_collective,
+            window_offers(group[0].delivery_collective, group, now, full[cid]),
+        )
+        for cid, group in sorted(by_collective.items())
+    ]
 
 
 def _orders_with_details() -> QuerySet[Order]:

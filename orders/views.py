@@ -139,6 +139,7 @@ def checkout(request):
                     shop.pk: services.ShopChoice(
                         fulfilment=data[f"fulfilment_{shop.pk}"],
                         pickup_from=data.get(f"slot_{shop.pk}") or None,
+                        delivery_from=data.get(f"delivery_from_{shop.pk}"),
                     )
                     for shop in shops
                 },

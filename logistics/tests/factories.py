@@ -3,8 +3,14 @@ from djmoney.money import Money
 from logistics.models import Collective, Courier
 from marketplace.tests.factories import UserFactory
 from orders import services as order_services
-from orders.services.checkout import DeliveryAddress, ShopChoice
-from orders.tests.factories import cart_with, open_shop, pickup_request
+from orders.services.checkout import DeliveryAddress
+from orders.tests.factories import (
+    cart_with,
+    delivery_choices,
+    open_shop,
+    pickup_request,
+    serve_every_day,
+)
 from shops.tests.factories import ProductFactory
 
 
@@ -14,9 +20,11 @@ def collective(**kwargs):
         "slug": "riders",
         "delivery_base_fee": Money("3.00", "EUR"),
         "delivery_fee_per_km": Money("1.00", "EUR"),
+        # Room for every purchase a test makes in one window; window tests set their own.
+        "window_capacity": 1000,
     }
     defaults.update(kwargs)
-    return Collective.objects.create(**defaults)
+    return serve_every_day(Collective.objects.create(**defaults))
 
 
 def courier(collective, **kwargs):
@@ -39,7 +47,7 @@ def delivery_purchase(shops, customer=None):
     )
     request = pickup_request(
         shops,
-        choices={shop.pk: ShopChoice(fulfilment="delivery") for shop in shops},
+        choices=delivery_choices(shops),
         address=DeliveryAddress("Linden Avenue 3", "10117", "Lindenfeld", 52.5170, 13.3790),
     )
     return order_services.checkout_place(cart=cart, customer=cart.user, request=request)

@@ -101,3 +101,22 @@ def test_dispatcher_assignment_skips_jobs_already_picked_up(riders):
         services.jobs_assign(collective_id=riders.pk, job_ids=[jobs[0].pk], courier=other, by="x")
         == 0
     )
+
+
+def test_the_board_shows_booked_delivery_windows_and_each_jobs_window(client, riders):
+    import datetime
+
+    from django.utils import timezone
+
+    dispatcher = courier(riders, is_dispatcher=True)
+    client.force_login(dispatcher.user)
+    make_ready(delivery_purchase([delivering_shop(riders)]))
+    job = DeliveryJob.objects.get()
+    window = riders.windows.get()
+    assert (job.drop_after, job.drop_before) == (window.starts_at, window.ends_at)
+    html = client.get(reverse("logistics:board", args=[riders.slug])).content.decode()
+    start = timezone.localtime(window.starts_at)
+    hours = f"{start:%H:%M}–{start + datetime.timedelta(hours=2):%H:%M}"
+    assert "Delivery windows booked" in html
+    assert f"{hours}</td><td>1 / {riders.window_capacity}</td>" in html
+    assert html.count(hours) == 2  # the window's row and the job's due time

@@ -190,8 +190,8 @@ def test_loads_come_from_product_weights_and_bulky_rides_cost_more(riders):
 
     from logistics.loads import goods_load
     from orders import services as order_services
-    from orders.services.checkout import DeliveryAddress, ShopChoice
-    from orders.tests.factories import cart_with, pickup_request
+    from orders.services.checkout import DeliveryAddress
+    from orders.tests.factories import cart_with, delivery_choices, pickup_request
     from shops.tests.factories import ProductFactory
 
     riders.medium_surcharge = Money("1.50", "EUR")
@@ -209,9 +209,7 @@ def test_loads_come_from_product_weights_and_bulky_rides_cost_more(riders):
 
     def fee_for(quantity):
         cart = cart_with([(crate, quantity)])
-        request = pickup_request(
-            [shop], choices={shop.pk: ShopChoice(fulfilment="delivery")}, address=address
-        )
+        request = pickup_request([shop], choices=delivery_choices([shop]), address=address)
         purchase = order_services.checkout_place(cart=cart, customer=cart.user, request=request)
         return purchase.orders.get()
 

@@ -22,6 +22,7 @@ from django.utils.text import slugify
 from djmoney.money import Money
 
 from governance.models import Member
+from logistics.demo import collective_demo_hours
 from logistics.models import Collective, Courier
 from marketplace.models import Postcode
 from shops.models import Category, Label, OpeningHours, Product, Shop, ShopMembership
@@ -323,6 +324,7 @@ class DemoTown:
                 "service_radius_km": Decimal("6"),
             },
         )
+        collective_demo_hours(collective)
         # Food shops deliver by the collective's cargo bikes; the rest offer pickup only.
         delivering = [slugify(spec[0]) for spec in catalogue.SHOPS if spec[1] in DELIVERING_KINDS]
         Shop.objects.filter(slug__in=delivering, delivery_collective__isnull=True).update(

@@ -17,7 +17,7 @@ from marketplace.geo import Point
 from marketplace.money import money_from_cents
 from shops.models import Product, Shop
 
-from ..delivery import delivers_to, pickup_slots, quote_delivery
+from ..delivery import delivers_to, pickup_slots, quote_delivery, window_offers
 from ..exceptions import CheckoutError, SoldOut
 from ..models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Purchase
 from ..quantities import parse_quantity
@@ -42,6 +42,8 @@ class DeliveryAddress:
 class ShopChoice:
     fulfilment: str
     pickup_from: datetime.datetime | None = None
+    # The delivery window's start; shops delivering with one collective share one window.
+    delivery_from: datetime.datetime | None = None
 
 
 @dataclass
@@ -133,7 +135,8 @@ def _place(*, cart, customer, request, now) -> Purchase:
         shop_id: sum((goods_load(p, q)[1] for p, q in items), Decimal("0"))
         for shop_id, items in by_shop.items()
     }
-    delivery_fees = _delivery_fees(shops, request, now, litres)
+    delivery_fees, rides = _delivery_fees(shops, request, now, litres)
+    windows = _windows_reserve(rides)
 
     fee_percent, fee_decision = platform_fee_in_force(now)
     currency = settings.DEFAULT_CURRENCY
@@ -186,6 +189,9 @@ def _place(*, cart, customer, request, now) -> Purchase:
             order.delivery_street, order.delivery_postcode = address.street, address.postcode
             order.delivery_city = address.city
             order.delivery_latitude, order.delivery_longitude = address.latitude, address.longitude
+            window = windows[shop_id]
+            order.delivery_window = window
+            order.delivery_from, order.delivery_until = window.starts_at, window.ends_at
         order.save()
         OrderLine.objects.bulk_create(
             [
@@ -281,11 +287,74 @@ def _proportional_shares(total: int, caps: list[int]) -> list[int]:
     return shares
 
 
+@dataclass
+class Ride:
+    """The shops of a purchase delivering with one collective: one ride in one window."""
+
+    shops: list[Shop]
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+
+
+def _windows_reserve(rides: list[Ride]):
+    """One place per ride in its window; {shop id: window}. Raises CheckoutError when a
+    window filled up meanwhile (the checkout's transaction then writes nothing)."""
+    from logistics.exceptions import WindowFull
+    from logistics.services import delivery_window_reserve
+
+    windows = {}
+    for ride in sorted(rides, key=lambda r: r.shops[0].delivery_collective_id):
+        collective = ride.shops[0].delivery_collective
+        try:
+            window = delivery_window_reserve(
+                collective=collective, starts_at=ride.starts_at, ends_at=ride.ends_at
+            )
+        except WindowFull:
+            raise CheckoutError(
+                _("This delivery time has just been fully booked; please choose another."),
+                field=f"window_{collective.pk}",
+            ) from None
+        windows.update({shop.pk: window for shop in ride.shops})
+    return windows
+
+
+def _ride_window(group: list[Shop], request: CheckoutRequest, now) -> tuple:
+    """The window every shop of the ride chose, if the collective offers it and every one of
+    those shops can make it; CheckoutError otherwise (a window posted by hand included)."""
+    collective = group[0].delivery_collective
+    field_name = f"window_{collective.pk}"
+    starts = {request.choices[shop.pk].delivery_from for shop in group}
+    if starts == {None}:
+        raise CheckoutError(_("Choose a delivery time."), field=field_name)
+    if len(starts) > 1:
+        raise CheckoutError(
+            _("Shops delivering together share one delivery time: choose one."), field=field_name
+        )
+    (start,) = starts
+    wanted = {shop.pk for shop in group}
+    for offer in window_offers(collective, group, now):
+        if offer.starts_at != start:
+            continue
+        if wanted <= offer.shop_ids:
+            return offer.starts_at, offer.ends_at
+        late = [shop.name for shop in group if shop.pk not in offer.shop_ids]
+        raise CheckoutError(
+            _("%(shops)s cannot have your order ready by then; choose a later delivery time.")
+            % {"shops": ", ".join(late)},
+            field=field_name,
+        )
+    raise CheckoutError(
+        _("Choose one of the offered delivery times; the couriers do not deliver at this one."),
+        field=field_name,
+    )
+
+
 def _delivery_fees(
     shops: dict[int, Shop], request: CheckoutRequest, now, litres: dict[int, Decimal]
-) -> dict[int, Money]:
-    """Check every shop's choice; return each delivering order's share of the fee. Shops of
-    one purchase delivering to the same address ride together: one fee per collective."""
+) -> tuple[dict[int, Money], list[Ride]]:
+    """Check every shop's choice; return each delivering order's share of the fee and the
+    rides with their windows. Shops of one purchase delivering to the same address ride
+    together: one fee and one delivery window per collective."""
     delivering: dict[int, list[Shop]] = defaultdict(list)
     for shop_id, shop in shops.items():
         choice = request.choices.get(shop_id)
@@ -311,7 +380,10 @@ def _delivery_fees(
         else:
             raise CheckoutError(_("Choose pickup or delivery for %(shop)s.") % {"shop": shop.name})
     fees: dict[int, Money] = {}
+    rides = []
     for group in delivering.values():
+        starts_at, ends_at = _ride_window(group, request, now)
+        rides.append(Ride(shops=group, starts_at=starts_at, ends_at=ends_at))
         volume = sum((litres[shop.pk] for shop in group), Decimal("0"))
         fees.update(quote_delivery(group, request.address.point, volume).shares)
-    return fees
+    return fees, rides

@@ -88,6 +88,11 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     )
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
+    if to_status in RELEASES_STOCK and locked.delivery_window_id:
+        # The ride's place in its delivery window comes back once none of its orders goes.
+        from logistics.services import delivery_window_release
+
+        delivery_window_release(window_id=locked.delivery_window_id, purchase_id=locked.purchase_id)
     # Community points move with the order, in the same transaction: earned on completion;
     # taken back on a refund; points spent on an order that did not complete come back.
     from loyalty import services as loyalty

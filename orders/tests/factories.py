@@ -5,9 +5,9 @@ from django.utils import timezone
 
 from marketplace.tests.factories import UserFactory
 from orders import services
-from orders.delivery import pickup_slots
+from orders.delivery import pickup_slots, window_offers
 from orders.models import Cart
-from shops.models import OpeningHours
+from shops.models import OpeningHours, Shop
 from shops.tests.factories import ShopFactory
 
 
@@ -48,3 +48,39 @@ def pickup_request(shops, **overrides) -> services.CheckoutRequest:
     }
     values.update(overrides)
     return services.CheckoutRequest(**values)
+
+
+def serve_every_day(collective, opens=datetime.time(0, 0), closes=datetime.time(23, 59)):
+    """Service hours every day, so a test at any hour finds a delivery window soon."""
+    from logistics.models import ServiceHours
+
+    ServiceHours.objects.bulk_create(
+        [
+            ServiceHours(collective=collective, weekday=day, opens=opens, closes=closes)
+            for day in range(7)
+        ]
+    )
+    return collective
+
+
+def first_window(shops, now=None) -> datetime.datetime | None:
+    """The earliest delivery window every one of `shops` can make (they share a collective);
+    None when they have no collective."""
+    shops = list(
+        Shop.objects.select_related("delivery_collective")
+        .prefetch_related("opening_hours", "closures", "delivery_collective__service_hours")
+        .filter(pk__in=[shop.pk for shop in shops])
+    )
+    if shops[0].delivery_collective is None:
+        return None
+    wanted = {shop.pk for shop in shops}
+    offers = window_offers(shops[0].delivery_collective, shops, now or timezone.now())
+    return next(offer.starts_at for offer in offers if wanted <= offer.shop_ids)
+
+
+def delivery_choices(shops, now=None) -> dict:
+    """Delivery for every shop, in the earliest window they can all make."""
+    start = first_window(shops, now)
+    return {
+        shop.pk: services.ShopChoice(fulfilment="delivery", delivery_from=start) for shop in shops
+    }

@@ -132,3 +132,44 @@ def test_one_webhook_event_delivered_twenty_times_at_once_records_one_payment(se
         assert order.status == "placed" and order.events.filter(to_status="placed").count() == 1
     else:
         assert payment.status == "failed" and order.status == "cancelled"
+
+
+@pytest.mark.parametrize("round_", range(3))
+def test_twenty_customers_taking_the_last_place_in_a_delivery_window_give_one_ride(round_):
+    from logistics.models import DeliveryWindow
+    from logistics.tests.factories import collective as make_collective
+    from orders.exceptions import CheckoutError
+    from orders.services.checkout import DeliveryAddress
+
+    from .factories import delivery_choices
+
+    riders = make_collective(window_capacity=2)
+    shop = open_shop(offers_delivery=True, delivery_collective=riders)
+    address = DeliveryAddress("Linden Avenue 3", "10117", "Lindenfeld", 52.5170, 13.3790)
+    choices = delivery_choices([shop])
+    # One place of two is taken already: the race is for the last one.
+    first = cart_with([(ProductFactory(shop=shop, stock_quantity=5), "1")])
+    services.checkout_place(
+        cart=first,
+        customer=first.user,
+        request=pickup_request([shop], choices=choices, address=address),
+    )
+    goods = ProductFactory(shop=shop, stock_quantity=100)
+    carts = [cart_with([(goods, "1")]) for _ in range(20)]
+    requests = [pickup_request([shop], choices=choices, address=address) for _ in range(20)]
+
+    results = run_together(
+        20,
+        lambda i: services.checkout_place(
+            cart=carts[i], customer=carts[i].user, request=requests[i]
+        ),
+    )
+
+    won = [r for r in results if isinstance(r, Purchase)]
+    full = [r for r in results if isinstance(r, CheckoutError) and "fully booked" in r.message]
+    assert len(won) == 1 and len(full) == 19, [repr(r) for r in results]
+    assert Purchase.objects.count() == 2 and Order.objects.count() == 2
+    window = DeliveryWindow.objects.get()
+    assert (window.taken, window.capacity) == (2, 2)
+    assert Product.objects.get(pk=goods.pk).stock_quantity == 99
+    assert Order.objects.filter(delivery_window=window).count() == 2

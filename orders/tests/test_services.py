@@ -21,7 +21,14 @@ from orders.models import CartLine, Order, OrderEvent, Payment, Purchase
 from orders.services.checkout import DeliveryAddress, ShopChoice
 from shops.tests.factories import ProductFactory
 
-from .factories import cart_with, first_slot, open_shop, pickup_request
+from .factories import (
+    cart_with,
+    delivery_choices,
+    first_slot,
+    open_shop,
+    pickup_request,
+    serve_every_day,
+)
 
 pytestmark = pytest.mark.django_db
 EUR = "EUR"
@@ -162,18 +169,20 @@ def test_pickup_times_must_be_offered_ones(when):
 
 @pytest.fixture
 def collective():
-    return Collective.objects.create(
-        name="Riders",
-        slug="riders",
-        delivery_base_fee=Money("3.00", EUR),
-        delivery_fee_per_km=Money("1.00", EUR),
+    return serve_every_day(
+        Collective.objects.create(
+            name="Riders",
+            slug="riders",
+            delivery_base_fee=Money("3.00", EUR),
+            delivery_fee_per_km=Money("1.00", EUR),
+        )
     )
 
 
 def delivery_request(shops, latitude, longitude):
     return pickup_request(
         shops,
-        choices={shop.pk: ShopChoice(fulfilment="delivery") for shop in shops},
+        choices=delivery_choices(shops),
         address=DeliveryAddress("Linden Avenue 3", "10117", "Lindenfeld", latitude, longitude),
     )
 

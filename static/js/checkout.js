@@ -1,5 +1,6 @@
 // Checkout: a draggable pin for the delivery address, pickup times shown only for pickup,
-// and a Place-order button that cannot be pressed twice.
+// delivery times that suit every delivering shop of a collective, and a Place-order button
+// that cannot be pressed twice.
 (function () {
   "use strict";
   var form = document.querySelector("form.checkout");
@@ -11,14 +12,40 @@
   });
 
   var map = null;
+  // Offer only the windows every delivering shop of the collective can make; keep the
+  // customer's choice if it still suits, else take the earliest that does.
+  function syncWindows(delivering) {
+    form.querySelectorAll("select[data-collective]").forEach(function (select) {
+      var shops = delivering[select.dataset.collective] || [];
+      select.closest(".field").hidden = shops.length === 0;
+      var firstFit = null;
+      Array.prototype.forEach.call(select.options, function (option) {
+        if (!option.value) return;
+        var able = (option.dataset.shops || "").split(" ");
+        var fits = shops.every(function (shop) { return able.indexOf(shop) !== -1; });
+        option.disabled = !fits;
+        option.hidden = !fits;
+        if (fits && firstFit === null) firstFit = option;
+      });
+      var current = select.options[select.selectedIndex];
+      if ((!current || current.disabled || !current.value) && firstFit) firstFit.selected = true;
+    });
+  }
+
   function syncSlots() {
     var delivery = false;
-    form.querySelectorAll("fieldset").forEach(function (set) {
+    var delivering = {};
+    form.querySelectorAll("fieldset[data-shop]").forEach(function (set) {
       var chosen = set.querySelector("input[type=radio]:checked");
       var slot = set.querySelector("select");
       if (slot && chosen) slot.closest(".field").hidden = chosen.value !== "pickup";
-      if (chosen && chosen.value === "delivery") delivery = true;
+      if (chosen && chosen.value === "delivery") {
+        delivery = true;
+        var collective = set.dataset.collective;
+        (delivering[collective] = delivering[collective] || []).push(set.dataset.shop);
+      }
     });
+    syncWindows(delivering);
     var address = document.getElementById("delivery-address");
     if (address) {
       address.hidden = !delivery;

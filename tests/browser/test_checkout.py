@@ -42,7 +42,13 @@ def test_two_shops_one_pickup_one_delivery_paid_at_pickup(page, demo_town):
     bakery.get_by_label("Pick up at the shop").check()
     bakery.get_by_label("Pickup time").select_option(index=1)
     grocer = page.get_by_role("group", name="Green Basket Organic Grocer")
-    grocer.get_by_label("Same-day delivery by bike").check()
+    grocer.get_by_label("Delivery by bike").check()
+    # The earliest delivery window is chosen for the customer; they keep it.
+    window = page.get_by_label("Delivery time")
+    expect(window).to_be_visible()
+    chosen = window.locator("option:checked").inner_text()
+    assert re.match(r"^(Today|Tomorrow|\w{3} \d{1,2} \w{3}) \d\d:\d\d–\d\d:\d\d$", chosen)
+    hours = re.search(r"\d\d:\d\d–\d\d:\d\d", chosen).group()
     page.get_by_label("Your name").fill("Chris Customer")
     page.get_by_label("Street and number").fill("Market Street 20")
     page.get_by_label("Postcode").fill("10117")
@@ -60,6 +66,8 @@ def test_two_shops_one_pickup_one_delivery_paid_at_pickup(page, demo_town):
         ("Lindenfeld Sourdough Bakery", "pickup"),
     ]
     expect(page.locator(".timeline")).to_have_count(2)
+    grocer_card = page.locator(".order-card", has_text="Green Basket Organic Grocer")
+    expect(grocer_card.get_by_text(hours)).to_be_visible()
     expect(page.locator(".pickup-code")).to_have_text(orders[1].pickup_code)
 
     # Each shop sees its own order and moves it on: the baker from the order's page, the

@@ -140,14 +140,14 @@ def ready_on_a_job_of_the_demo_courier():
     from logistics import services as logistics
     from logistics.models import Courier
     from orders import services as order_services
-    from orders.services.checkout import DeliveryAddress, ShopChoice
-    from orders.tests.factories import cart_with, pickup_request
+    from orders.services.checkout import DeliveryAddress
+    from orders.tests.factories import cart_with, delivery_choices, pickup_request
 
     bakery = Shop.objects.get(slug="lindenfeld-sourdough-bakery")
     bread = Product.objects.filter(shop=bakery, stock_quantity__gte=1, unit="piece").first()
     request = pickup_request(
         [bakery],
-        choices={bakery.pk: ShopChoice(fulfilment="delivery")},
+        choices=delivery_choices([bakery]),
         address=DeliveryAddress(
             "Market Street 20", "10117", "Lindenfeld", bakery.latitude + 0.002, bakery.longitude
         ),
