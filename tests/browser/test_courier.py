@@ -66,9 +66,7 @@ def test_the_delivery_walk_from_the_readme(browser, demo_town):
     expect(customer.get_by_text("is in your cart")).to_be_visible()
     customer.goto(f"{base}/cart/")
     customer.get_by_role("link", name="Go to checkout").click()
-    customer.get_by_role("group", name=bakery.name).get_by_label(
-        "Same-day delivery by bike"
-    ).check()
+    customer.get_by_role("group", name=bakery.name).get_by_label("Delivery by bike").check()
     customer.get_by_label("Street and number").fill("Market Street 20")
     customer.get_by_label("Postcode").fill("10117")
     customer.get_by_label("City").fill("Lindenfeld")
