@@ -18,6 +18,7 @@ from ..exceptions import ShoppingListError
 from ..list_matching import LineToMatch, match_lines
 from ..list_parsing import MAX_LINE_LENGTH, MAX_LINES, ParsedLine, parse_line, split_lines
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
+from ..selectors import search_term_found_anywhere
 from .photos import unmet_search_record
 
 # Lines quoted back in an error message about unreadable lines.
@@ -92,6 +93,9 @@ def _record_found_nowhere(shopping_list: ShoppingList, lines: list[ShoppingListL
     area = rough_area(shopping_list)
     for match in matches:
         if not match.found_nowhere:
+            continue
+        # A typo of something the shops have is no demand signal.
+        if search_term_found_anywhere(text=match.query):
             continue
         # One list counts a term once a week, however often its lines are edited or added
         # again, so nobody inflates what the shops see as wanted.
