@@ -270,6 +270,8 @@ class TripPage:
     departs_now: bool = True
     # They had chosen a time that has passed meanwhile: the trip is for now.
     chosen_time_passed: bool = False
+    # How many times the trip was planned (once more for each round of shops left out).
+    planning_rounds: int = 0
 
     @property
     def distance_km(self) -> float:
@@ -345,16 +347,23 @@ def shopping_list_trip(
         else:
             options[item.line.pk] = item.match.best_by_shop()
     items_by_id = {item.line.pk: item for item in page.found}
-    # Plan among the shops open at the departure; a shop that turns out to close before
-    # one gets there (or too soon after to shop) is left out and the trip planned again.
-    # Each round leaves out at least one shop, so this ends; usually after one or two.
-    usable = {s for s in page.shops if page.shops[s].opening.is_open}
+    # Plan among the shops open long enough when one could first get there (straight from
+    # the start); a shop that turns out to close before one gets there on the planned way
+    # is left out and the trip planned again. Each round leaves out at least one shop, so
+    # this ends; usually at once.
+    usable = set()
+    for shop_id, shop in page.shops.items():
+        if _open_for_a_visit(shop, _earliest_arrival(shop, start, departure))[1]:
+            usable.add(shop_id)
+        elif shop.opening.is_open:
+            result.closing_before_arrival.add(shop_id)
     while True:
         open_options = {
             line_id: {s: o for s, o in by_shop.items() if s in usable}
             for line_id, by_shop in options.items()
         }
         trip = _plan(page, open_options, start, shopping_list.round_trip)
+        result.planning_rounds += 1
         stops = _timed_stops(page, trip, open_options, items_by_id, departure)
         late = {stop.shop.pk for stop in stops if stop.arrival is None}
         if not late:
@@ -368,6 +377,12 @@ def shopping_list_trip(
             result.closed_only.append((items_by_id[line_id], closed))
     result.delivery = _delivery_option(page, options, start)
     return result
+
+
+def _earliest_arrival(shop: Shop, start: Point, departure: datetime.datetime):
+    km = distance_km(start, Point(shop.latitude, shop.longitude))
+    minutes = km * settings.ROUTE_DETOUR_FACTOR / settings.WALKING_SPEED_KMH * 60
+    return departure + datetime.timedelta(minutes=round(minutes))
 
 
 def _plan(page: ListPage, open_options, start: Point, round_trip: bool) -> Trip:

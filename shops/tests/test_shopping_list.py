@@ -494,6 +494,18 @@ def test_a_holiday_on_the_chosen_day_keeps_the_shop_off_the_trip(town):
     assert [item.line.text for item, _shops in trip.closed_only] == ["sourdough loaf"]
 
 
+def test_a_shop_opening_just_before_one_gets_there_is_on_the_trip(town):
+    # 500 m from the start: there at about 10:09.
+    saturday_only(town["bikes"], opens=datetime.time(10, 5))
+
+    trip = plan_saturday_on_wednesday_night(town, "inner tube")
+
+    (stop,) = trip.stops
+    assert stop.shop == town["bikes"] and stop.arrival.time() >= datetime.time(10, 5)
+    saturday_only(town["bikes"], opens=datetime.time(10, 30))
+    assert plan_saturday_on_wednesday_night(town, "inner tube").stops == []
+
+
 def test_a_shop_closing_soon_after_one_arrives_is_on_the_trip_with_a_warning(town):
     saturday_only(town["bikes"], closes=datetime.time(10, 30))
 
