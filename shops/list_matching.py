@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection, transaction
 from djmoney.money import Money
 
@@ -167,8 +168,10 @@ def match_texts(queries: list[tuple[str, str]]) -> dict[tuple[str, str], list[Hi
     return found
 
 
-def _plain_hits(text: str) -> list[Hit]:
-    """SQLite: every word in the title or description, title hits first."""
+def _plain_hits(text: str, *, fuzzy: bool = False) -> list[Hit]:
+    """SQLite: every word in the title or description, title hits first; when nothing
+    matches, the words as the catalogue spells them (a confident correction), as fuzzy
+    hits, as Postgres finds titles spelled alike."""
     from django.db.models import Q
 
     queryset = Product.objects.filter(is_active=True, shop__status=Shop.Status.ACTIVE)
@@ -178,16 +181,31 @@ def _plain_hits(text: str) -> list[Hit]:
     hits = []
     for pk, title in queryset.order_by("pk").values_list("pk", "title")[:ROWS_PER_QUERY]:
         in_title = sum(word.lower() in title.lower() for word in words)
-        hits.append(Hit(pk, 0.1 + 0.1 * in_title / max(len(words), 1)))
+        score = 0.1 + 0.1 * in_title / max(len(words), 1)
+        hits.append(Hit(pk, score * 0.5 if fuzzy else score, fuzzy))
+    if not hits and not fuzzy:
+        from .catalogue_words import spelling_correction
+
+        correction = spelling_correction(text)
+        if correction is not None and correction.confident:
+            return _plain_hits(correction.text, fuzzy=True)
     return sorted(hits, key=lambda h: -h.score)
 
 
 # Synonyms ----------------------------------------------------------------------------------
 
 
+SYNONYMS_CACHE_KEY = "shops-synonyms"
+
+
 def synonym_table() -> list[tuple[re.Pattern, list[str]]]:
-    """(pattern of what people write, what shops call it), longest terms first."""
-    rows = Synonym.objects.order_by("term").values_list("term", "alternatives")
+    """(pattern of what people write, what shops call it), longest terms first. The rows
+    are cached until a synonym is saved or deleted (shops.signals), so searching costs no
+    query for them."""
+    rows = cache.get(SYNONYMS_CACHE_KEY)
+    if rows is None:
+        rows = list(Synonym.objects.order_by("term").values_list("term", "alternatives"))
+        cache.set(SYNONYMS_CACHE_KEY, rows, 24 * 3600)
     table = []
     for term, alternatives in sorted(rows, key=lambda r: -len(r[0])):
         names = [a.strip().lower() for a in alternatives.split(",") if a.strip()]

@@ -485,6 +485,8 @@ class ShoppingList(TimeStamped):
     start_longitude = models.FloatField(null=True, blank=True)
     start_label = models.CharField(_("starting from"), max_length=120, blank=True)
     round_trip = models.BooleanField(_("come back to the start"), default=True)
+    # When the customer plans to set off; empty (or passed) means now.
+    sets_off_at = models.DateTimeField(_("setting off"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("shopping list")

@@ -11,7 +11,7 @@ from django.contrib.postgres.search import (
 )
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import F, FloatField, Prefetch, Q, QuerySet, Value
+from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -151,6 +151,10 @@ class SearchResult:
     truncated: bool = False
     # True when nothing matched exactly and the results come from similar spellings.
     fuzzy: bool = False
+    # The spelling the results are for, when the query was corrected without asking.
+    corrected: str = ""
+    # "Did you mean …?": a spelling that finds something, offered on an empty page.
+    suggestion: str = ""
     errors: dict = field(default_factory=dict)
 
     @property
@@ -164,6 +168,15 @@ def _is_postgres() -> bool:
 
 def searchable_products() -> QuerySet[Product]:
     return Product.objects.filter(is_active=True, shop__status=Shop.Status.ACTIVE)
+
+
+def search_variants(text: str) -> list[str]:
+    """What to look for: the typed text and, when the node's synonyms know one of its
+    terms, the shops' names for it ("spuds" → "potatoes"), as shopping lists do."""
+    from .list_matching import query_variants, synonym_table
+
+    variants = query_variants(text.lower(), synonym_table())
+    return list(dict.fromkeys([text, *(v for v in variants if v != text.lower())]))
 
 
 class _TitleQuery(SearchQuery):
@@ -181,13 +194,22 @@ def _candidate_ids(queryset: QuerySet[Product], limit: int) -> list[int]:
     return list(queryset.order_by().values_list("pk", flat=True)[:limit])
 
 
+def _websearch_text(variants: list[str]) -> str:
+    if len(variants) == 1:
+        return variants[0]
+    # websearch syntax: quotes keep each name's words together, "or" joins the names.
+    return " or ".join('"{}"'.format(v.replace('"', " ")) for v in variants)
+
+
 def _text_matches_postgres(queryset: QuerySet[Product], text: str):
-    """Full-text matches ranked; when there are none, words spelled alike (pg_trgm). Only
+    """Full-text matches ranked (the title, the category and the description; the typed
+    words or a synonym's); when there are none, words spelled alike (pg_trgm). Only
     SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast:
     products with the words in their title come first, then the others."""
     limit = settings.SEARCH_MAX_CANDIDATES
-    query = SearchQuery(text, config=settings.SEARCH_CONFIG, search_type="websearch")
-    in_title = _TitleQuery(text, config=settings.SEARCH_CONFIG, search_type="websearch")
+    terms = _websearch_text(search_variants(text))
+    query = SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
+    in_title = _TitleQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
     candidate_ids = _candidate_ids(queryset.filter(search_vector=in_title), limit + 1)
     if len(candidate_ids) <= limit:
         others = queryset.filter(search_vector=query).exclude(pk__in=candidate_ids)
@@ -214,60 +236,98 @@ def _text_matches_postgres(queryset: QuerySet[Product], text: str):
 
 
 def _text_matches_plain(queryset: QuerySet[Product], text: str):
-    """SQLite fallback: every word in the title or description; title hits first."""
-    for word in text.split()[:8]:
-        queryset = queryset.filter(Q(title__icontains=word) | Q(description__icontains=word))
-    first_word = text.split()[0] if text.split() else ""
-    ranked = queryset.annotate(relevance=Value(0.0, output_field=FloatField()))
-    if first_word:
-        from django.db.models import Case, When
-
-        ranked = queryset.annotate(
-            relevance=Case(
-                When(title__icontains=first_word, then=Value(1.0)),
-                default=Value(0.0),
-                output_field=FloatField(),
+    """SQLite: every word in the title, the description or the category (or a synonym's
+    words instead of the typed ones); title hits first. Typing mistakes are forgiven by
+    product_search, which corrects the words against the catalogue's vocabulary."""
+    any_variant = Q()
+    for variant in search_variants(text):
+        every_word = Q()
+        for word in variant.split()[:8]:
+            every_word &= (
+                Q(title__icontains=word)
+                | Q(description__icontains=word)
+                | Q(category__name__icontains=word)
+                | Q(category__parent__name__icontains=word)
             )
+        any_variant |= every_word
+    queryset = queryset.filter(any_variant)
+    first_word = text.split()[0] if text.split() else ""
+    ranked = queryset.annotate(
+        relevance=Case(
+            When(title__icontains=first_word, then=Value(1.0)),
+            default=Value(0.0),
+            output_field=FloatField(),
         )
+    )
     return ranked, False, False
+
+
+def _text_matches(queryset: QuerySet[Product], text: str):
+    matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
+    return matcher(queryset, text)
 
 
 def product_search(*, params, page_number=1) -> SearchResult:
     """Search every active shop's active products. Invalid parameters give a result with
-    form errors and no page, never an exception."""
+    form errors and no page, never an exception. When the words find nothing, a close
+    spelling from the catalogue is searched instead (a confident correction) or offered
+    ("Did you mean …?"), on Postgres and SQLite alike."""
     filterset = ProductSearchFilter(params or None, queryset=searchable_products())
     result = SearchResult(filterset=filterset)
     if params and not filterset.is_valid():
         result.errors = filterset.form.errors
         return result
     data = filterset.form.cleaned_data if params else {}
-    queryset = filterset.qs if params else searchable_products()
+    filtered = filterset.qs if params else searchable_products()
     text = data.get("q", "")
     result.query = text
     sort = data.get("sort") or Sort.RELEVANCE
 
-    if text:
-        matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
-        queryset, result.truncated, result.fuzzy = matcher(queryset, text)
-    ordering = {
-        Sort.PRICE_ASC: ["price", "title"],
-        Sort.PRICE_DESC: ["-price", "title"],
-        Sort.NEWEST: ["-created_at", "-pk"],
-        Sort.DISTANCE: ["distance_km", "title"],
-    }.get(sort)
-    if ordering is None:
-        ordering = ["-relevance", "title", "pk"] if text else ["title", "pk"]
-    queryset = _with_photos(queryset).order_by(*ordering)
-    paginator = Paginator(queryset, SEARCH_PAGE_SIZE)
-    result.page = paginator.get_page(page_number)
+    def page_for(words: str) -> tuple[Page, bool, bool]:
+        queryset, truncated, fuzzy = filtered, False, False
+        if words:
+            queryset, truncated, fuzzy = _text_matches(filtered, words)
+        ordering = {
+            Sort.PRICE_ASC: ["price", "title"],
+            Sort.PRICE_DESC: ["-price", "title"],
+            Sort.NEWEST: ["-created_at", "-pk"],
+            Sort.DISTANCE: ["distance_km", "title"],
+        }.get(sort)
+        if ordering is None:
+            ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
+        queryset = _with_photos(queryset).order_by(*ordering)
+        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), truncated, fuzzy
+
+    result.page, result.truncated, result.fuzzy = page_for(text)
+    if text and not result.page.paginator.count:
+        from .catalogue_words import spelling_correction
+
+        correction = spelling_correction(text)
+        if correction is not None and correction.confident:
+            page, truncated, _ = page_for(correction.text)
+            if page.paginator.count:
+                result.page, result.truncated = page, truncated
+                result.corrected, result.fuzzy = correction.text, True
+        elif correction is not None:
+            found, _, _ = _text_matches(filtered, correction.text)
+            if found.exists():
+                result.suggestion = correction.text
     return result
 
 
 def search_term_found_anywhere(*, text: str) -> bool:
-    """Whether any active product anywhere matches `text`, whatever the filters."""
+    """Whether any active product anywhere matches `text` or a close spelling of it,
+    whatever the filters: only a term that is not a typo is a demand signal."""
+    from .catalogue_words import spelling_correction
+
     queryset = searchable_products()
-    matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
-    matches, _, _ = matcher(queryset, text)
+    matches, _, _ = _text_matches(queryset, text)
+    if matches.exists():
+        return True
+    correction = spelling_correction(text)
+    if correction is None:
+        return False
+    matches, _, _ = _text_matches(queryset, correction.text)
     return matches.exists()
 
 

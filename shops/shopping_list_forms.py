@@ -1,10 +1,14 @@
 """Input shapes of the shopping-list pages; what a list may hold is checked by the service."""
 
+import datetime
+
 from django import forms
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .list_parsing import MAX_LINES
+from .services.shopping_list import PLANNING_HORIZON_DAYS
 
 # Long enough for a pasted list far over the limit, so the service can say how many lines
 # it has instead of a bare "too long".
@@ -63,9 +67,31 @@ class StartForm(forms.Form):
     round_trip = forms.BooleanField(
         label=_("Come back here at the end"), required=False, initial=True
     )
+    when = forms.ChoiceField(
+        label=_("Setting off"),
+        choices=[("now", _("Now")), ("later", _("Later: choose a day and time"))],
+        initial="now",
+        # Left out, as by a form that knows nothing of planning ahead: now.
+        required=False,
+        widget=forms.RadioSelect,
+    )
+    day = forms.DateField(
+        label=_("Day"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    time = forms.TimeField(
+        label=_("Time"),
+        required=False,
+        widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M"),
+    )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, today: datetime.date | None = None, **kwargs):
         super().__init__(*args, **kwargs)
+        # The browser's date picker offers only the days the planner plans for.
+        today = today or timezone.localdate()
+        last = today + datetime.timedelta(days=PLANNING_HORIZON_DAYS)
+        self.fields["day"].widget.attrs.update({"min": today.isoformat(), "max": last.isoformat()})
         if not settings.GEOCODER_URL:
             # Without a geocoder the node knows its postcodes only: don't promise addresses.
             self.fields["place"].help_text = _("A postcode in town, or use your position.")
@@ -78,4 +104,19 @@ class StartForm(forms.Form):
             raise forms.ValidationError(
                 _("Use your position, or type a postcode or an address in town.")
             )
+        if data.get("when") == "later":
+            if data.get("day") is None and not self.has_error("day"):
+                self.add_error("day", _("Choose the day you set off."))
+            if data.get("time") is None and not self.has_error("time"):
+                self.add_error("time", _("Choose the time you set off."))
         return data
+
+    horizon_days = PLANNING_HORIZON_DAYS
+
+    @property
+    def sets_off_at(self) -> datetime.datetime | None:
+        """The chosen moment in the node's time zone, or None for "now"."""
+        data = self.cleaned_data
+        if data.get("when") != "later" or data.get("day") is None or data.get("time") is None:
+            return None
+        return timezone.make_aware(datetime.datetime.combine(data["day"], data["time"]))

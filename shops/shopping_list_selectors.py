@@ -22,13 +22,16 @@ from orders.quantities import quantity_step
 from .list_matching import LineMatch, LineToMatch, Offer, match_lines
 from .list_parsing import quantity_to_buy
 from .models import Shop, ShoppingList, ShoppingListLine
-from .selectors import shops_with_opening_state
+from .selectors import shop_opening_state, shops_with_opening_state
 from .trip_planner import Candidate, Trip, plan_trip
 
 SESSION_KEY = "shopping_list_key"
 LISTS_PER_PAGE = 20
-# Minutes spent in each shop, for the trip's estimated time.
+# Minutes spent in each shop, for the trip's estimated time; a shop must stay open this
+# long after one arrives to be on the trip.
 MINUTES_PER_STOP = 5
+# A stop is flagged when its shop closes within this many minutes of one's arrival.
+CLOSING_SOON_MINUTES = 30
 
 
 # Fetchers ----------------------------------------------------------------------------------
@@ -202,7 +205,11 @@ class TripStop:
     items: list[tuple[ListLine, Offer]]
     leg_km: float
     arrive_after_minutes: int
-    closes_before_arrival: bool = False
+    # When one gets there on foot, and when the shop closes that day.
+    arrival: datetime.datetime | None = None
+    closes_at: datetime.time | None = None
+    # It closes within CLOSING_SOON_MINUTES of one's arrival.
+    closes_soon: bool = False
 
     @property
     def subtotal(self) -> Money:
@@ -252,9 +259,19 @@ class TripPage:
     start: Point | None
     trip: Trip | None = None
     stops: list[TripStop] = field(default_factory=list)
-    # Lines whose only offers are at shops closed now, with those shops.
+    # Lines whose only offers are at shops closed when one would get there, with those
+    # shops; the ones that are open at the departure but close before one arrives are in
+    # `closing_before_arrival`.
     closed_only: list[tuple[ListLine, list[Shop]]] = field(default_factory=list)
+    closing_before_arrival: set[int] = field(default_factory=set)
     delivery: DeliveryOption | None = None
+    # When the customer sets off: the time they chose, else now.
+    departure: datetime.datetime | None = None
+    departs_now: bool = True
+    # They had chosen a time that has passed meanwhile: the trip is for now.
+    chosen_time_passed: bool = False
+    # How many times the trip was planned (once more for each round of shops left out).
+    planning_rounds: int = 0
 
     @property
     def distance_km(self) -> float:
@@ -288,15 +305,38 @@ def travel_minutes(km: float, speed_kmh: float, stops: int) -> int:
     return round(riding + MINUTES_PER_STOP * stops)
 
 
+def trip_departure(
+    shopping_list: ShoppingList, now: datetime.datetime
+) -> tuple[datetime.datetime, bool]:
+    """When the trip starts: the list's chosen time while it is ahead, else now; and
+    whether that is now."""
+    chosen = shopping_list.sets_off_at
+    if chosen is not None and chosen > now:
+        return timezone.localtime(chosen), False
+    return now, True
+
+
+def _open_for_a_visit(shop: Shop, arrival: datetime.datetime):
+    """The shop's state when one arrives, and whether it stays open long enough to shop."""
+    state = shop_opening_state(shop=shop, moment=arrival)
+    if not state.is_open or state.closes_at is None:
+        return state, False
+    closes = timezone.make_aware(datetime.datetime.combine(arrival.date(), state.closes_at))
+    return state, closes >= arrival + datetime.timedelta(minutes=MINUTES_PER_STOP)
+
+
 def shopping_list_trip(
     *, shopping_list: ShoppingList, cart=None, moment: datetime.datetime | None = None
 ) -> TripPage:
     """The shops to visit and in which order for the list's open lines, from the list's
-    starting point and only among shops open now; and the same lines delivered instead."""
-    moment = timezone.localtime(moment or timezone.now())
-    page = shopping_list_page(shopping_list=shopping_list, cart=cart, moment=moment)
+    starting point, setting off at the list's chosen time (or now, `moment`), using only
+    shops open when one gets there on foot; and the same lines delivered instead."""
+    now = timezone.localtime(moment or timezone.now())
+    departure, departs_now = trip_departure(shopping_list, now)
+    page = shopping_list_page(shopping_list=shopping_list, cart=cart, moment=departure)
     start = page.start
-    result = TripPage(page=page, start=start)
+    result = TripPage(page=page, start=start, departure=departure, departs_now=departs_now)
+    result.chosen_time_passed = departs_now and shopping_list.sets_off_at is not None
     if start is None:
         return result
     # What each line may be bought from: the picked offer's shop, else any offer's shop.
@@ -306,15 +346,46 @@ def shopping_list_trip(
             options[item.line.pk] = {item.chosen.product.shop_id: item.chosen}
         else:
             options[item.line.pk] = item.match.best_by_shop()
-    open_options = {
-        line_id: {s: o for s, o in by_shop.items() if page.shops[s].opening.is_open}
-        for line_id, by_shop in options.items()
-    }
     items_by_id = {item.line.pk: item for item in page.found}
+    # Plan among the shops open long enough when one could first get there (straight from
+    # the start); a shop that turns out to close before one gets there on the planned way
+    # is left out and the trip planned again. Each round leaves out at least one shop, so
+    # this ends; usually at once.
+    usable = set()
+    for shop_id, shop in page.shops.items():
+        if _open_for_a_visit(shop, _earliest_arrival(shop, start, departure))[1]:
+            usable.add(shop_id)
+        elif shop.opening.is_open:
+            result.closing_before_arrival.add(shop_id)
+    while True:
+        open_options = {
+            line_id: {s: o for s, o in by_shop.items() if s in usable}
+            for line_id, by_shop in options.items()
+        }
+        trip = _plan(page, open_options, start, shopping_list.round_trip)
+        result.planning_rounds += 1
+        stops = _timed_stops(page, trip, open_options, items_by_id, departure)
+        late = {stop.shop.pk for stop in stops if stop.arrival is None}
+        if not late:
+            break
+        result.closing_before_arrival |= late
+        usable -= late
+    result.trip, result.stops = trip, stops
     for line_id, by_shop in open_options.items():
         if not by_shop:
             closed = [page.shops[s] for s in options[line_id]]
             result.closed_only.append((items_by_id[line_id], closed))
+    result.delivery = _delivery_option(page, options, start)
+    return result
+
+
+def _earliest_arrival(shop: Shop, start: Point, departure: datetime.datetime):
+    km = distance_km(start, Point(shop.latitude, shop.longitude))
+    minutes = km * settings.ROUTE_DETOUR_FACTOR / settings.WALKING_SPEED_KMH * 60
+    return departure + datetime.timedelta(minutes=round(minutes))
+
+
+def _plan(page: ListPage, open_options, start: Point, round_trip: bool) -> Trip:
     shop_lines: dict[int, set[int]] = defaultdict(set)
     for line_id, by_shop in open_options.items():
         for shop_id in by_shop:
@@ -327,9 +398,13 @@ def shopping_list_trip(
         )
         for shop_id, lines in shop_lines.items()
     ]
-    trip = plan_trip(start=start, candidates=candidates, round_trip=shopping_list.round_trip)
-    result.trip = trip
-    # Each line is bought at the visited shop with its best offer.
+    return plan_trip(start=start, candidates=candidates, round_trip=round_trip)
+
+
+def _timed_stops(page, trip, open_options, items_by_id, departure) -> list[TripStop]:
+    """The trip's stops with what is bought at each (the visited shop with the line's
+    best offer) and when one arrives on foot; `arrival` is None at a shop that is not
+    open long enough then."""
     visited = list(trip.stops)
     bought: dict[int, list[tuple[ListLine, Offer]]] = defaultdict(list)
     for line_id, by_shop in open_options.items():
@@ -338,18 +413,23 @@ def shopping_list_trip(
             continue
         best = max(here, key=lambda s: (by_shop[s].score, -by_shop[s].product.price.amount))
         bought[best].append((items_by_id[line_id], by_shop[best]))
+    stops = []
     minutes = 0.0
     for shop_id, leg in zip(visited, trip.legs_km, strict=False):
         shop = page.shops[shop_id]
         minutes += leg * settings.ROUTE_DETOUR_FACTOR / settings.WALKING_SPEED_KMH * 60
-        arrival = moment + datetime.timedelta(minutes=minutes)
-        closes = shop.opening.closes_at
-        late = closes is not None and (arrival.time() >= closes or arrival.date() != moment.date())
+        arrival = departure + datetime.timedelta(minutes=round(minutes))
+        state, long_enough = _open_for_a_visit(shop, arrival)
         items = sorted(bought[shop_id], key=lambda pair: pair[0].line.position)
-        result.stops.append(TripStop(shop, items, leg, round(minutes), late))
+        stop = TripStop(shop, items, leg, round(minutes))
+        if long_enough:
+            closes = datetime.datetime.combine(arrival.date(), state.closes_at)
+            left = timezone.make_aware(closes) - arrival
+            stop.arrival, stop.closes_at = arrival, state.closes_at
+            stop.closes_soon = left <= datetime.timedelta(minutes=CLOSING_SOON_MINUTES)
+        stops.append(stop)
         minutes += MINUTES_PER_STOP
-    result.delivery = _delivery_option(page, options, start)
-    return result
+    return stops
 
 
 def _delivery_option(page: ListPage, options, start: Point) -> DeliveryOption:

@@ -11,3 +11,12 @@ def claim_visitor_shopping_lists(sender, request, user, **kwargs):
     key = request.session.pop(SESSION_KEY, "")
     if key:
         shopping_lists_claim(visitor_key=key, user=user)
+
+
+def forget_synonyms(sender, **kwargs):
+    """A synonym saved or deleted (in the admin) counts from the next search on."""
+    from django.core.cache import cache
+
+    from .list_matching import SYNONYMS_CACHE_KEY
+
+    cache.delete(SYNONYMS_CACHE_KEY)

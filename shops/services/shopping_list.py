@@ -1,6 +1,7 @@
 """Writes of shopping lists: writing and changing lists, the customer's starting point,
 putting a list into the cart, and the demand signals of lines nobody sells."""
 
+import datetime
 import hashlib
 import secrets
 
@@ -17,10 +18,13 @@ from ..exceptions import ShoppingListError
 from ..list_matching import LineToMatch, match_lines
 from ..list_parsing import MAX_LINE_LENGTH, MAX_LINES, ParsedLine, parse_line, split_lines
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
+from ..selectors import search_term_found_anywhere
 from .photos import unmet_search_record
 
 # Lines quoted back in an error message about unreadable lines.
 QUOTED_LINES = 3
+# How far ahead a trip can be planned: opening hours and closures are known that far.
+PLANNING_HORIZON_DAYS = 14
 
 
 def new_visitor_key() -> str:
@@ -89,6 +93,9 @@ def _record_found_nowhere(shopping_list: ShoppingList, lines: list[ShoppingListL
     area = rough_area(shopping_list)
     for match in matches:
         if not match.found_nowhere:
+            continue
+        # A typo of something the shops have is no demand signal.
+        if search_term_found_anywhere(text=match.query):
             continue
         # One list counts a term once a week, however often its lines are edited or added
         # again, so nobody inflates what the shops see as wanted.
@@ -228,11 +235,15 @@ def shopping_list_set_start(
     point: Point | None = None,
     place: str = "",
     round_trip: bool = True,
+    sets_off_at: datetime.datetime | None = None,
+    now: datetime.datetime | None = None,
 ) -> ShoppingList:
     """Where the customer starts from: a position (from their browser), else a typed place
-    (a postcode of the node or, with a geocoder, an address). Raises ShoppingListError for
-    a place we cannot find or one outside the node's area (more than NODE_RADIUS_KM from
-    its centre); nothing changes then."""
+    (a postcode of the node or, with a geocoder, an address); and when they set off (None:
+    now). Raises ShoppingListError for a place we cannot find or one outside the node's
+    area (more than NODE_RADIUS_KM from its centre), or a time that has passed or lies
+    more than PLANNING_HORIZON_DAYS ahead; nothing changes then."""
+    _check_sets_off_at(sets_off_at, now or timezone.now())
     label = ""
     if point is None:
         from ..shopping_list_selectors import place_point
@@ -267,16 +278,37 @@ def shopping_list_set_start(
     shopping_list.start_longitude = round(point.longitude, 6)
     shopping_list.start_label = label
     shopping_list.round_trip = round_trip
+    shopping_list.sets_off_at = sets_off_at
     shopping_list.save(
         update_fields=[
             "start_latitude",
             "start_longitude",
             "start_label",
             "round_trip",
+            "sets_off_at",
             "updated_at",
         ]
     )
     return shopping_list
+
+
+def _check_sets_off_at(sets_off_at: datetime.datetime | None, now: datetime.datetime) -> None:
+    if sets_off_at is None:
+        return
+    when = timezone.localtime(sets_off_at)
+    if when <= now:
+        raise ShoppingListError(
+            _("%(when)s has passed. Choose a later time, or set off now.")
+            % {"when": date_format(when, "DATETIME_FORMAT")},
+            field="time",
+        )
+    last_day = timezone.localdate(now) + datetime.timedelta(days=PLANNING_HORIZON_DAYS)
+    if when.date() > last_day:
+        raise ShoppingListError(
+            _("Trips can be planned up to %(days)s days ahead, until %(day)s.")
+            % {"days": PLANNING_HORIZON_DAYS, "day": date_format(last_day, "DATE_FORMAT")},
+            field="day",
+        )
 
 
 @transaction.atomic

@@ -1,13 +1,17 @@
-"""Search across all shops: text ranking and typo tolerance (Postgres), filters (both)."""
+"""Search across all shops: text ranking (Postgres), typo tolerance, categories, synonyms,
+"Did you mean …?" and filters (both)."""
 
+import re
 from decimal import Decimal
 
 import pytest
 from django.http import QueryDict
+from django.urls import reverse
 from djmoney.money import Money
 
 from marketplace.models import Postcode
-from shops.models import Category, Shop
+from shops.list_matching import LineToMatch, match_lines
+from shops.models import Category, Shop, Synonym, UnmetSearch
 from shops.selectors import product_search
 
 from .factories import CategoryFactory, LabelFactory, ProductFactory, ShopFactory
@@ -180,3 +184,102 @@ def test_when_candidates_are_bounded_products_named_after_the_word_are_kept(sett
     assert result.truncated
     assert titles(result)[:2] == ["Organic honey", "Organic oats"]
     assert len(titles(result)) == 3
+
+
+# Forgiving search, on SQLite and on Postgres alike ------------------------------------------
+
+
+def test_a_misspelt_word_finds_the_product_on_either_database():
+    ProductFactory(title="Rye sourdough loaf")
+    ProductFactory(title="City helmet")
+
+    result = search("q=sourdogh")
+
+    assert titles(result) == ["Rye sourdough loaf"]
+    assert result.fuzzy
+    assert titles(search("q=helmett")) == ["City helmet"]
+
+
+def test_a_category_name_finds_its_products_on_either_database():
+    bread = CategoryFactory(name="Bread and pastries", slug="bread")
+    ProductFactory(title="Rye sourdough loaf", category=bread)
+    ProductFactory(title="Spelt rolls, 6 pieces", category=bread)
+    ProductFactory(title="Oat milk")
+
+    assert set(titles(search("q=bread"))) == {"Rye sourdough loaf", "Spelt rolls, 6 pieces"}
+
+
+def test_the_nodes_synonyms_find_what_shops_call_things_in_search():
+    Synonym.objects.create(term="spuds", alternatives="potatoes")
+    ProductFactory(title="Waxy potatoes")
+    ProductFactory(title="Oat milk")
+
+    assert titles(search("q=spuds")) == ["Waxy potatoes"]
+
+
+def test_an_empty_page_asks_did_you_mean_with_a_spelling_that_finds_something(client):
+    ProductFactory(title="Rye sourdough loaf")
+
+    result = search("q=surdoh")
+
+    assert titles(result) == [] and result.suggestion == "sourdough"
+    response = client.get(reverse("search"), {"q": "surdoh"})
+    html = response.content.decode()
+    link = re.search(r'Did you mean <a href="([^"]+)">sourdough</a>\?', html)
+    assert link, html
+    followed = client.get(link.group(1).replace("&amp;", "&"))
+    assert "Rye sourdough loaf" in followed.content.decode()
+
+
+def test_no_suggestion_when_nothing_in_the_catalogue_is_spelled_alike():
+    ProductFactory(title="Rye sourdough loaf")
+
+    result = search("q=snowmobile")
+
+    assert titles(result) == [] and result.suggestion == "" and result.corrected == ""
+
+
+def test_a_typo_is_no_demand_signal_but_a_term_nobody_sells_is(client):
+    ProductFactory(title="Rye sourdough loaf")
+
+    for typed in ("sourdogh", "surdoh", "snowmobile"):
+        client.get(reverse("search"), {"q": typed})
+
+    assert list(UnmetSearch.objects.values_list("term", flat=True)) == ["snowmobile"]
+
+
+def test_a_shopping_list_line_with_a_typo_finds_the_product_and_is_no_demand_signal():
+    from marketplace.tests.factories import UserFactory
+    from shops.services import shopping_list as list_services
+
+    ProductFactory(title="Rye sourdough loaf")
+
+    shopping_list = list_services.shopping_list_create(
+        owner=UserFactory(), text="sourdogh\nunicorn glitter"
+    )
+
+    matches = match_lines(
+        [LineToMatch(line.pk, line.text, line.query, None) for line in shopping_list.lines.all()]
+    )
+    assert [o.product.title for o in matches[0].offers] == ["Rye sourdough loaf"]
+    assert matches[1].found_nowhere
+    assert list(UnmetSearch.objects.values_list("term", flat=True)) == ["unicorn glitter"]
+
+
+def test_words_of_products_added_later_are_known_to_the_spelling_at_once():
+    ProductFactory(title="Rye sourdough loaf")
+    assert titles(search("q=helmett")) == []
+
+    ProductFactory(title="City helmet")
+
+    assert titles(search("q=helmett")) == ["City helmet"]
+
+
+def test_the_search_page_shows_one_search_box(client):
+    ProductFactory(title="Rye sourdough loaf")
+
+    search_page = client.get(reverse("search"), {"q": "rye"}).content.decode()
+    shops_page = client.get(reverse("shops:shop_list")).content.decode()
+
+    assert search_page.count('type="search"') == 1
+    assert shops_page.count('type="search"') == 1

@@ -421,7 +421,7 @@ def test_shops_closed_now_are_left_out_of_the_trip_and_named(town):
     assert not shops[0].opening.is_open
 
 
-def test_a_shop_closing_before_one_would_walk_there_is_flagged(town):
+def test_a_shop_closing_before_one_would_walk_there_is_left_out_and_said_why(town):
     OpeningHours.objects.filter(shop=town["bikes"]).delete()
     OpeningHours.objects.create(
         shop=town["bikes"], weekday=6, opens=datetime.time(9), closes=datetime.time(12, 5)
@@ -429,11 +429,180 @@ def test_a_shop_closing_before_one_would_walk_there_is_flagged(town):
     shopping_list = start_at_centre(make_list(UserFactory(), "inner tube 28 inch"))
     sunday_noon = timezone.make_aware(datetime.datetime(2026, 11, 22, 12, 0))
 
-    (stop,) = shopping_list_trip(shopping_list=shopping_list, moment=sunday_noon).stops
+    trip = shopping_list_trip(shopping_list=shopping_list, moment=sunday_noon)
 
-    # 500 m as the crow flies, 650 m on the street at 4.5 km/h: there at 12:09.
-    assert stop.shop == town["bikes"] and stop.arrive_after_minutes == 9
-    assert stop.closes_before_arrival
+    # 500 m as the crow flies, 650 m on the street at 4.5 km/h: there at 12:09, shut by then.
+    assert trip.stops == []
+    ((item, shops),) = trip.closed_only
+    assert item.line.text == "inner tube 28 inch" and shops == [town["bikes"]]
+    assert trip.closing_before_arrival == {town["bikes"].pk}
+
+
+# Planning ahead ----------------------------------------------------------------------------
+
+WEDNESDAY_NIGHT = timezone.make_aware(datetime.datetime(2026, 11, 25, 22, 0))
+SATURDAY_TEN = timezone.make_aware(datetime.datetime(2026, 11, 28, 10, 0))
+
+
+def weekdays_only(shop, opens=datetime.time(8), closes=datetime.time(18)):
+    OpeningHours.objects.filter(shop=shop).delete()
+    OpeningHours.objects.bulk_create(
+        OpeningHours(shop=shop, weekday=day, opens=opens, closes=closes) for day in range(5)
+    )
+
+
+def saturday_only(shop, opens=datetime.time(9), closes=datetime.time(14)):
+    OpeningHours.objects.filter(shop=shop).delete()
+    OpeningHours.objects.create(shop=shop, weekday=5, opens=opens, closes=closes)
+
+
+def plan_saturday_on_wednesday_night(town, text="2 kg potatoes\nsourdough loaf\ninner tube"):
+    shopping_list = make_list(UserFactory(), text)
+    services.shopping_list_set_start(
+        shopping_list=shopping_list, place="10117", sets_off_at=SATURDAY_TEN, now=WEDNESDAY_NIGHT
+    )
+    return shopping_list_trip(shopping_list=shopping_list, moment=WEDNESDAY_NIGHT)
+
+
+def test_saturdays_trip_planned_on_wednesday_night_uses_saturdays_hours(town):
+    # Only the grocer is open on Wednesday night; on Saturday the bike shop opens too,
+    # and the bakery stays closed.
+    saturday_only(town["bikes"])
+    weekdays_only(town["bakery"])
+
+    trip = plan_saturday_on_wednesday_night(town)
+
+    assert trip.departure == SATURDAY_TEN and not trip.departs_now
+    assert {stop.shop.name for stop in trip.stops} == {"Grocer", "Bikes"}
+    assert all(stop.arrival.date() == SATURDAY_TEN.date() for stop in trip.stops)
+    # The bread is only at the bakery: the line says where, and when it opens next.
+    ((item, shops),) = trip.closed_only
+    assert item.line.text == "sourdough loaf" and shops == [town["bakery"]]
+    assert shops[0].opening.next_opening == timezone.make_aware(
+        datetime.datetime(2026, 11, 30, 8, 0)
+    )
+
+
+def test_a_holiday_on_the_chosen_day_keeps_the_shop_off_the_trip(town):
+    town["bakery"].closures.create(
+        first_day=datetime.date(2026, 11, 27), last_day=datetime.date(2026, 11, 29)
+    )
+
+    trip = plan_saturday_on_wednesday_night(town)
+
+    assert "Bakery" not in {stop.shop.name for stop in trip.stops}
+    assert [item.line.text for item, _shops in trip.closed_only] == ["sourdough loaf"]
+
+
+def test_a_shop_opening_just_before_one_gets_there_is_on_the_trip(town):
+    # 500 m from the start: there at about 10:09.
+    saturday_only(town["bikes"], opens=datetime.time(10, 5))
+
+    trip = plan_saturday_on_wednesday_night(town, "inner tube")
+
+    (stop,) = trip.stops
+    assert stop.shop == town["bikes"] and stop.arrival.time() >= datetime.time(10, 5)
+    saturday_only(town["bikes"], opens=datetime.time(10, 30))
+    assert plan_saturday_on_wednesday_night(town, "inner tube").stops == []
+
+
+def test_a_shop_closing_soon_after_one_arrives_is_on_the_trip_with_a_warning(town):
+    saturday_only(town["bikes"], closes=datetime.time(10, 30))
+
+    trip = plan_saturday_on_wednesday_night(town, "inner tube")
+
+    (stop,) = trip.stops
+    assert stop.shop == town["bikes"] and stop.closes_soon
+    assert stop.closes_at == datetime.time(10, 30)
+    assert stop.arrival == SATURDAY_TEN + datetime.timedelta(minutes=stop.arrive_after_minutes)
+    relaxed = plan_saturday_on_wednesday_night(town, "2 kg potatoes")
+    assert not relaxed.stops[0].closes_soon
+
+
+def test_the_trip_page_states_when_one_sets_off_and_warns_of_closing_shops(client, town):
+    saturday_only(town["bikes"], closes=datetime.time(10, 30))
+    user = UserFactory()
+    shopping_list = start_at_centre(make_list(user, "inner tube"))
+    client.force_login(user)
+    day = _next_saturday()
+    url = reverse("shopping_list:trip", kwargs={"list_id": shopping_list.pk})
+
+    response = client.post(
+        url,
+        {"place": "10117", "round_trip": "on", "when": "later", "day": day, "time": "10:00"},
+        follow=True,
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert f"Setting off Saturday {day.day} {day:%b} at 10:00" in html
+    assert "Closes at 10:30, soon after you arrive" in html
+    shopping_list.refresh_from_db()
+    assert timezone.localtime(shopping_list.sets_off_at).time() == datetime.time(10)
+
+
+def _next_saturday() -> datetime.date:
+    today = timezone.localdate()
+    return today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
+
+
+@pytest.mark.parametrize(
+    ("days", "clock", "field_message"),
+    [
+        (0, -60, "has passed. Choose a later time, or set off now."),
+        (-1, 0, "has passed. Choose a later time, or set off now."),
+        (15, 0, "Trips can be planned up to 14 days ahead"),
+    ],
+)
+def test_a_time_in_the_past_or_too_far_ahead_gets_a_message_and_changes_nothing(
+    client, town, days, clock, field_message
+):
+    user = UserFactory()
+    shopping_list = start_at_centre(make_list(user))
+    client.force_login(user)
+    moment = timezone.localtime() + datetime.timedelta(days=days, minutes=clock)
+    url = reverse("shopping_list:trip", kwargs={"list_id": shopping_list.pk})
+
+    response = client.post(
+        url,
+        {
+            "place": "Somewhere else",
+            "when": "later",
+            "day": moment.date().isoformat(),
+            "time": moment.strftime("%H:%M"),
+        },
+    )
+
+    assert response.status_code == 400
+    assert field_message in response.content.decode()
+    shopping_list.refresh_from_db()
+    assert shopping_list.sets_off_at is None
+    assert shopping_list.start_label == "10117" and shopping_list.round_trip
+
+
+def test_later_without_a_day_and_time_asks_for_them(client, town):
+    user = UserFactory()
+    shopping_list = start_at_centre(make_list(user))
+    client.force_login(user)
+    url = reverse("shopping_list:trip", kwargs={"list_id": shopping_list.pk})
+
+    response = client.post(url, {"place": "10117", "when": "later", "day": "", "time": ""})
+
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "Choose the day you set off." in html and "Choose the time you set off." in html
+
+
+def test_a_chosen_time_that_has_passed_plans_for_now_and_says_so(town):
+    shopping_list = make_list(UserFactory(), "inner tube")
+    services.shopping_list_set_start(
+        shopping_list=shopping_list, place="10117", sets_off_at=SATURDAY_TEN, now=WEDNESDAY_NIGHT
+    )
+    sunday = SATURDAY_TEN + datetime.timedelta(days=1)
+
+    trip = shopping_list_trip(shopping_list=shopping_list, moment=sunday)
+
+    assert trip.departs_now and trip.chosen_time_passed and trip.departure == sunday
 
 
 def test_the_list_of_lists_shows_only_ones_own(client, town):

@@ -122,12 +122,22 @@ def product_photo_add(request, shop_id, product_id):
 
 def search(request):
     result = selectors.product_search(params=request.GET, page_number=request.GET.get("page"))
+    wanted = False
     if result.is_valid and result.query and not result.page.object_list:
+        # Only a term with no close match anywhere tells the shops what people want.
+        wanted = not result.suggestion and not selectors.search_term_found_anywhere(
+            text=result.query
+        )
         first_page = str(request.GET.get("page", "1")) in ("", "1")
-        if first_page and not selectors.search_term_found_anywhere(text=result.query):
+        if wanted and first_page:
             services.unmet_search_record(term=result.query, area=_rough_area(result))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
+    suggestion_query = ""
+    if result.suggestion:
+        suggestion_query = query_without_page.copy()
+        suggestion_query["q"] = result.suggestion
+        suggestion_query = suggestion_query.urlencode()
     template = "shops/search.html"
     if request.htmx:
         template = "shops/search.html#page"
@@ -139,6 +149,8 @@ def search(request):
             "form": result.filterset.form,
             "page": result.page,
             "querystring": query_without_page.urlencode(),
+            "suggestion_query": suggestion_query,
+            "wanted": wanted,
         },
     )
     # The same URL answers with a fragment for htmx: caches must keep both apart.

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -158,10 +159,15 @@ def list_edit(request, list_id):
 
 
 def _start_form(shopping_list, data=None) -> StartForm:
-    return StartForm(
-        data,
-        initial={"place": shopping_list.start_label, "round_trip": shopping_list.round_trip},
-    )
+    initial = {"place": shopping_list.start_label, "round_trip": shopping_list.round_trip}
+    start = shopping_list.start
+    if start is not None and not shopping_list.start_label:
+        # A start set by position stays when only the time changes.
+        initial.update(lat=start.latitude, lon=start.longitude)
+    sets_off_at, departs_now = selectors.trip_departure(shopping_list, timezone.now())
+    if not departs_now:
+        initial.update(when="later", day=sets_off_at.date(), time=sets_off_at.time())
+    return StartForm(data, initial=initial)
 
 
 @require_http_methods(["GET", "POST"])
@@ -181,6 +187,7 @@ def list_trip(request, list_id):
                 point=point,
                 place=data.get("place", ""),
                 round_trip=data.get("round_trip", False),
+                sets_off_at=form.sets_off_at,
             )
         except ShoppingListError as error:
             form.add_error(error.field if error.field in form.fields else None, error.message)

@@ -8,6 +8,11 @@
       event.target.form.elements.lat.value = "";
       event.target.form.elements.lon.value = "";
     }
+    // Choosing a day or a time means setting off later.
+    if ((event.target.name === "day" || event.target.name === "time") && event.target.form.elements.when) {
+      var later = event.target.form.querySelector('input[name="when"][value="later"]');
+      if (later) later.checked = true;
+    }
   });
 
   function draw() {

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from orders.models import CartLine
@@ -87,3 +88,35 @@ def test_write_a_list_plan_the_trip_and_put_everything_into_the_cart(phone, open
     assert len(titles) == 5
     assert any("potatoes" in t for t in titles) and any("coffee beans" in t for t in titles)
     assert any("28 inch" in t for t in titles) and any("eggs" in t for t in titles)
+
+
+def test_plan_saturdays_trip_ahead_and_a_past_time_is_refused(phone, demo_town):
+    """Planned any day of the week, the trip is for next Saturday at 10:00 with the demo
+    town's own hours."""
+    page, base = phone, demo_town.url
+    page.goto(f"{base}/list/")
+    page.get_by_label("What do you need?").fill("2 kg potatoes\nsourdough loaf\ninner tube")
+    page.get_by_role("button", name="Find it in town").click()
+    page.get_by_role("link", name="Plan the trip").click()
+
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    page.get_by_label("Later: choose a day and time").check()
+    page.get_by_label("Day", exact=True).fill(yesterday.isoformat())
+    page.get_by_label("Time", exact=True).fill("10:00")
+    page.get_by_role("button", name="Use my position").click()
+    expect(page.get_by_text(re.compile(r"has passed\. Choose a later time"))).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Setting off now"))).to_be_visible()
+
+    saturday = today + datetime.timedelta(days=(5 - today.weekday()) % 7 or 7)
+    page.get_by_label("Day", exact=True).fill(saturday.isoformat())
+    page.get_by_label("Time", exact=True).fill("10:00")
+    page.get_by_role("button", name="Use my position").click()
+
+    expect(
+        page.get_by_text(f"Setting off Saturday {saturday.day} {saturday:%b} at 10:00")
+    ).to_be_visible()
+    expect(page.get_by_role("heading", name=re.compile(r"^\d+ shops?$"))).to_be_visible()
+    expect(page.locator(".trip-stops > li").first).to_contain_text(re.compile(r"open until"))
+    expect(page.get_by_label("Later: choose a day and time")).to_be_checked()
+    page.screenshot(path="test-results/shopping-trip-saturday-phone.png", full_page=True)
