@@ -46,6 +46,4 @@
   }
   window.addEventListener("online", flush);
   flush();
-
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/service-worker.js");
 })();
