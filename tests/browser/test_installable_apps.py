@@ -46,9 +46,12 @@ FETCH_MANIFEST = """async () => {
   return {contentType: response.headers.get("content-type"), manifest, icons};
 }"""
 
+# The scope of the service worker that has taken the page; null if none has within 10 s
+# (navigator.serviceWorker.ready alone would wait for ever).
 CONTROLLING_SCOPE = """async () => {
-  const registration = await navigator.serviceWorker.ready;
-  return registration.scope;
+  const none = new Promise((resolve) => setTimeout(() => resolve(null), 10000));
+  const registration = await Promise.race([navigator.serviceWorker.ready, none]);
+  return registration && registration.scope;
 }"""
 
 
@@ -140,7 +143,7 @@ def test_the_supporter_card_still_shows_without_a_connection(page, demo_town):
     base = demo_town.url
     log_in(page, base, "customer@lindenfeld.example")
     page.goto(f"{base}/wallet/")
-    page.evaluate(CONTROLLING_SCOPE)
+    assert page.evaluate(CONTROLLING_SCOPE) == f"{base}/wallet/"
     page.get_by_role("link", name="Show my card").click()
     expect(page.get_by_role("heading", name="My supporter card")).to_be_visible()
     number = page.get_by_label("Card number").inner_text()
