@@ -152,3 +152,36 @@ def test_the_supporter_card_still_shows_without_a_connection(page, demo_town):
     page.reload()
     expect(page.get_by_role("heading", name="My supporter card")).to_be_visible()
     expect(page.get_by_label("Card number")).to_have_text(number)
+
+
+def test_the_courier_app_opens_without_a_connection(page, demo_town):
+    base = demo_town.url
+    log_in(page, base, "courier@lindenfeld.example")
+    page.goto(f"{base}/couriers/jobs/")
+    assert page.evaluate(CONTROLLING_SCOPE) == f"{base}/couriers/"
+    page.reload()  # now through the app's service worker, which keeps a copy
+    expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
+
+    page.context.set_offline(True)
+    page.reload()
+    expect(page.get_by_role("heading", name="Jobs", exact=True)).to_be_visible()
+    expect(page.get_by_role("button", name="Sort by distance from me")).to_be_visible()
+
+
+def test_the_old_service_worker_for_the_whole_site_retires_itself(page, demo_town):
+    # Phones that installed the courier app before it had its own scope hold a worker
+    # registered for "/" from /service-worker.js; on its next update it must let go.
+    base = demo_town.url
+    page.goto(f"{base}/")
+    gone = page.evaluate(
+        """async () => {
+      await navigator.serviceWorker.register("/service-worker.js", {scope: "/"});
+      for (let i = 0; i < 100; i++) {
+        const scopes = (await navigator.serviceWorker.getRegistrations()).map((r) => r.scope);
+        if (!scopes.includes(location.origin + "/")) return true;
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      return false;
+    }"""
+    )
+    assert gone is True
