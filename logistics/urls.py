@@ -6,6 +6,8 @@ app_name = "logistics"
 
 urlpatterns = [
     path("", views.courier_home, name="courier_home"),
+    path("manifest.webmanifest", views.manifest, name="manifest"),
+    path("service-worker.js", views.service_worker, name="service_worker"),
     path("shift/<int:courier_id>/", views.courier_shift, name="courier_shift"),
     path("jobs/", views.open_jobs, name="open_jobs"),
     path("jobs/<int:job_id>/", views.job_detail, name="job"),

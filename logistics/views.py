@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace import webapp
 from marketplace.geo import Point
 
 from . import selectors, services
@@ -25,6 +26,35 @@ def courier_home(request):
         "logistics/courier_home.html",
         {"roles": roles, "collectives": selectors.collective_list()},
     )
+
+
+# The courier app as an installable app: public, since browsers fetch manifests without
+# cookies.
+@require_GET
+def manifest(request):
+    with webapp.requested_language(request):
+        return webapp.manifest_response(
+            name=_("%(site)s couriers") % {"site": settings.SITE_NAME},
+            short_name=_("Deliveries"),
+            description=_(
+                "Take delivery jobs, pick up and deliver by bike, even without a connection."
+            ),
+            start_url=reverse("logistics:open_jobs"),
+            scope=reverse("logistics:courier_home"),
+            icons=webapp.app_icons("courier"),
+            shortcuts=[
+                webapp.shortcut(name=_("My route"), url=reverse("logistics:route"), app="courier"),
+                webapp.shortcut(
+                    name=_("My earnings"), url=reverse("logistics:earnings"), app="courier"
+                ),
+            ],
+        )
+
+
+@require_GET
+def service_worker(request):
+    """Served under /couriers/ so it controls the courier app and keeps its pages offline."""
+    return webapp.service_worker_response()
 
 
 def collective_detail(request, slug):

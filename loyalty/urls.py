@@ -11,6 +11,8 @@ urlpatterns = [
     path("wallet/card/", views.card, name="card"),
     path("wallet/offers/", views.offers, name="offers"),
     path("wallet/offers/<int:offer_id>/claim/", views.offer_claim, name="offer_claim"),
+    path("wallet/manifest.webmanifest", views.wallet_manifest, name="wallet_manifest"),
+    path("wallet/service-worker.js", views.wallet_service_worker, name="wallet_service_worker"),
     # Where a scanned card's QR leads: the counter of one of the scanner's shops.
     path("card/<str:number>/", views.card_scanned, name="card_scanned"),
     # The shop's side (in the shop dashboard).

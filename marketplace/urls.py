@@ -12,6 +12,7 @@ marketplace_patterns = (
     [
         path("", views.home, name="home"),
         path("accounts/profile/", views.profile, name="profile"),
+        path("manifest.webmanifest", views.manifest, name="manifest"),
     ],
     "marketplace",
 )
@@ -33,6 +34,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", views.healthz, name="healthz"),
     path("service-worker.js", views.service_worker, name="service_worker"),
+    path("favicon.ico", views.favicon, name="favicon"),
 ]
 
 if settings.DEBUG:

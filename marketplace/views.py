@@ -1,7 +1,9 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -10,7 +12,7 @@ from logistics import selectors as logistics_selectors
 from shops import selectors as shop_selectors
 from shops.filters import ProductSearchFilter
 
-from . import services
+from . import services, webapp
 from .forms import ProfileForm
 
 
@@ -54,12 +56,31 @@ def healthz(request):
     return HttpResponse("ok", content_type="text/plain")
 
 
-def service_worker(request):
-    """The courier app's service worker, served from the root so it may cover /couriers/."""
-    from django.contrib.staticfiles import finders
+def manifest(request):
+    """The public site as an installable app, under the node's name."""
+    with webapp.requested_language(request):
+        return webapp.manifest_response(
+            name=settings.SITE_NAME,
+            short_name=settings.SITE_NAME,
+            description=_(
+                "Shop from your town's independent shops, with same-day delivery by bike or pickup."
+            ),
+            start_url=reverse("marketplace:home"),
+            scope=reverse("marketplace:home"),
+            icons=webapp.app_icons("site"),
+            shortcuts=[
+                webapp.shortcut(name=_("Search all shops"), url=reverse("search"), app="site"),
+                webapp.shortcut(name=_("Cart"), url=reverse("orders:cart"), app="site"),
+            ],
+        )
 
-    path = finders.find("js/service-worker.js")
-    with open(path, "rb") as source:
-        response = HttpResponse(source.read(), content_type="application/javascript")
-    response["Cache-Control"] = "no-cache"
-    return response
+
+def service_worker(request):
+    """The courier app's service worker was once served here for the whole site; browsers
+    that registered it fetch it again to update, and the script retires itself when it
+    finds itself registered for the root (each app now has its own, in its own scope)."""
+    return webapp.service_worker_response()
+
+
+def favicon(request):
+    return webapp.favicon_response()

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
 
+from marketplace import webapp
 from marketplace.money import money_from_cents
 from shops import selectors as shop_selectors
 from shops.views.dashboard import render_dashboard
@@ -106,6 +107,34 @@ def offer_claim(request, offer_id):
             % {"code": claim.code, "shop": claim.offer.shop.name, "offer": claim.offer.title},
         )
     return redirect("loyalty:offers")
+
+
+# The wallet as an installable app: public, since browsers fetch manifests without cookies.
+@require_GET
+def wallet_manifest(request):
+    with webapp.requested_language(request):
+        return webapp.manifest_response(
+            name=_("%(site)s wallet") % {"site": settings.SITE_NAME},
+            short_name=_("My points"),
+            description=_("Your community points and supporter card for every member shop."),
+            start_url=reverse("loyalty:wallet"),
+            scope=reverse("loyalty:wallet"),
+            icons=webapp.app_icons("wallet"),
+            shortcuts=[
+                webapp.shortcut(
+                    name=_("My supporter card"), url=reverse("loyalty:card"), app="wallet"
+                ),
+                webapp.shortcut(
+                    name=_("Special offers"), url=reverse("loyalty:offers"), app="wallet"
+                ),
+            ],
+        )
+
+
+@require_GET
+def wallet_service_worker(request):
+    """Served under /wallet/ so it controls the wallet: the card still shows offline."""
+    return webapp.service_worker_response()
 
 
 @login_required

@@ -5,9 +5,10 @@ import secrets
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from marketplace.emails import render_plain_text
 
 from ..models import ShopMembership, TeamInvitation
 
@@ -29,7 +30,7 @@ def team_invite(*, shop, email: str, role: str, invited_by, accept_url) -> TeamI
         shop=shop, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=invited_by
     )
     link = accept_url(invitation.token)
-    body = render_to_string(
+    body = render_plain_text(
         "shops/email/invitation.txt",
         {"shop": shop, "inviter": invited_by, "link": link, "SITE_NAME": settings.SITE_NAME},
     )

@@ -122,6 +122,4 @@
   window.addEventListener("online", flush);
   render();
   flush();
-
-  if ("serviceWorker" in navigator) navigator.serviceWorker.register("/service-worker.js");
 })();
