@@ -212,7 +212,9 @@ class CheckoutForm(forms.Form):
                 },
                 widget=WindowSelect(
                     shops_of={o.starts_at.isoformat(): o.shop_ids for o in offers},
-                    attrs={"data-collective": collective.pk},
+                    # A posted form comes back with the customer's window: keep it.
+                    attrs={"data-collective": collective.pk}
+                    | ({"data-chosen": "1"} if self.is_bound else {}),
                 ),
             )
             self.window_collectives.append((collective, self[name]))
