@@ -146,7 +146,7 @@ class CheckoutForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, shops, now=None, points_available=0, delivery_offers=None, **kwargs):
+    def __init__(self, *args, shops, now=None, points_available=0, **kwargs):
         super().__init__(*args, **kwargs)
         self.shops = shops
         self.points_available = points_available
@@ -180,14 +180,13 @@ class CheckoutForm(forms.Form):
                 widget=QuickSelect,
             )
 
-        self._add_window_fields(shops, now, delivery_offers)
+        self._add_window_fields(shops, now)
 
-    def _add_window_fields(self, shops, now, delivery_offers):
+    def _add_window_fields(self, shops, now):
         """One delivery-time choice per couriers' collective: its shops ride together."""
-        if delivery_offers is None:
-            from .selectors import delivery_window_offers
+        from .selectors import delivery_window_offers
 
-            delivery_offers = delivery_window_offers(shops=shops, now=now)
+        delivery_offers = delivery_window_offers(shops=shops, now=now)
         self.windows: dict[int, dict[str, datetime.datetime]] = {}
         self.window_collectives = []
         for collective, offers in delivery_offers:
@@ -212,7 +211,9 @@ class CheckoutForm(forms.Form):
                 },
                 widget=WindowSelect(
                     shops_of={o.starts_at.isoformat(): o.shop_ids for o in offers},
-                    attrs={"data-collective": collective.pk},
+                    # A posted form comes back with the customer's window: keep it.
+                    attrs={"data-collective": collective.pk}
+                    | ({"data-chosen": "1"} if self.is_bound else {}),
                 ),
             )
             self.window_collectives.append((collective, self[name]))
@@ -238,9 +239,9 @@ class CheckoutForm(forms.Form):
             elif fulfilment == Order.Fulfilment.DELIVERY:
                 wants_delivery = True
                 name = f"window_{shop.delivery_collective_id}"
-                chosen = data.get(name)
                 if name not in self.fields:
                     continue
+                chosen = data.get(name)
                 if not chosen:
                     if name not in self.errors:
                         self.add_error(name, _("Choose a delivery time."))

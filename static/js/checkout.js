@@ -12,8 +12,9 @@
   });
 
   var map = null;
-  // Offer only the windows every delivering shop of the collective can make; keep the
-  // customer's choice if it still suits, else take the earliest that does.
+  // Offer only the windows every delivering shop of the collective can make. Until the
+  // customer picks one (data-chosen), the earliest that suits is selected; a picked window
+  // stays while it still suits.
   function syncWindows(delivering) {
     form.querySelectorAll("select[data-collective]").forEach(function (select) {
       var shops = delivering[select.dataset.collective] || [];
@@ -28,7 +29,8 @@
         if (fits && firstFit === null) firstFit = option;
       });
       var current = select.options[select.selectedIndex];
-      if ((!current || current.disabled || !current.value) && firstFit) firstFit.selected = true;
+      var keep = select.dataset.chosen && current && current.value && !current.disabled;
+      if (!keep && firstFit) firstFit.selected = true;
     });
   }
 
@@ -52,7 +54,10 @@
       if (delivery && map) setTimeout(function () { map.invalidateSize(); }, 0);
     }
   }
-  form.addEventListener("change", syncSlots);
+  form.addEventListener("change", function (event) {
+    if (event.target.matches("select[data-collective]")) event.target.dataset.chosen = "1";
+    syncSlots();
+  });
   syncSlots();
 
   function pin() {

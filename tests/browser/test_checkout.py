@@ -98,3 +98,54 @@ def test_two_shops_one_pickup_one_delivery_paid_at_pickup(page, demo_town):
     for timeline in page.locator(".timeline").all():
         expect(timeline).to_contain_text("Placed")
         expect(timeline).to_contain_text("Accepted")
+
+
+def test_two_shops_delivering_together_are_offered_only_windows_both_can_make(page, demo_town):
+    from logistics.models import DeliveryWindow
+    from shops.models import Shop
+
+    base = demo_town.url
+    # The grocer needs four hours to pack an order: its first windows come later.
+    Shop.objects.filter(slug="green-basket-organic-grocer").update(pickup_lead_minutes=240)
+    in_stock = Product.objects.filter(stock_quantity__gte=2, unit="piece")
+    bread = in_stock.filter(shop__slug="lindenfeld-sourdough-bakery").order_by("pk").first()
+    groceries = in_stock.filter(shop__slug="green-basket-organic-grocer").order_by("pk").first()
+
+    log_in(page, base, "customer@lindenfeld.example")
+    add_to_cart(page, base, bread)
+    add_to_cart(page, base, groceries)
+    page.goto(f"{base}/checkout/")
+    window = page.get_by_label("Delivery time")
+    expect(window).to_be_hidden()  # nothing is delivered yet
+
+    page.get_by_role("group", name="Lindenfeld Sourdough Bakery").get_by_label(
+        "Delivery by bike"
+    ).check()
+    expect(window).to_be_visible()
+    bakery_first = window.locator("option:checked").inner_text()
+
+    page.get_by_role("group", name="Green Basket Organic Grocer").get_by_label(
+        "Delivery by bike"
+    ).check()
+    together = window.locator("option:checked").inner_text()
+    # One ride for both: the earliest window the grocer can make too, not the bakery's.
+    assert together != bakery_first
+    expect(window.locator("option", has_text=bakery_first)).to_be_disabled()
+
+    page.get_by_label("Your name").fill("Chris Customer")
+    page.get_by_label("Street and number").fill("Market Street 20")
+    page.get_by_label("Postcode").fill("10117")
+    page.get_by_label("City").fill("Lindenfeld")
+    page.get_by_label("Pay at pickup or on delivery").check()
+    page.get_by_role("button", name="Place order").click()
+    expect(page.get_by_text("Check the pin on the map")).to_be_visible()
+    expect(window.locator("option:checked")).to_have_text(together)
+    page.get_by_role("button", name="Place order").click()
+
+    expect(page.get_by_role("heading", name=re.compile("Your purchase"))).to_be_visible()
+    hours = re.search(r"\d\d:\d\d–\d\d:\d\d", together).group()
+    for shop in ("Lindenfeld Sourdough Bakery", "Green Basket Organic Grocer"):
+        card = page.locator(".order-card", has_text=shop)
+        expect(card.get_by_text(hours)).to_be_visible()
+    # One ride, one place in the window.
+    assert list(DeliveryWindow.objects.values_list("taken", flat=True)) == [1]
