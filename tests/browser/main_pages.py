@@ -34,7 +34,7 @@ def _proposal():
     return Proposal.objects.order_by("-pk").first()
 
 
-def _shopping_list():
+def _list():
     from shops.models import ShoppingList
 
     return ShoppingList.objects.filter(owner__email=CUSTOMER).order_by("pk").first()
@@ -74,7 +74,7 @@ PAGES = [
     (
         CUSTOMER,
         "shopping list",
-        lambda: reverse("shopping_list:detail", args=[_shopping_list().pk]),
+        lambda: reverse("shopping_list:detail", args=[_list().pk]),
     ),
     (BAKER, "dashboard", _dashboard("dashboard:home")),
     (BAKER, "orders", lambda: reverse("orders:shop_orders", kwargs={"shop_id": _bakery().pk})),
