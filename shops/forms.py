@@ -62,6 +62,8 @@ class ProductForm(forms.ModelForm):
             self.initial["price_amount"] = self.instance.price.amount
         self.fields["stock_quantity"].min_value = 0
         self.fields["stock_quantity"].widget.attrs["min"] = 0
+        # Say what the empty choice means instead of Django's "---------".
+        self.fields["category"].empty_label = _("No category")
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -101,7 +103,11 @@ class BulkProductForm(forms.Form):
         max_value=1_000_000,
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=None, required=False, to_field_name="path"
+        label=_("Category"),
+        queryset=None,
+        required=False,
+        to_field_name="path",
+        empty_label=_("Choose a category…"),
     )
 
     def __init__(self, *args, product_ids=(), **kwargs):
@@ -224,4 +230,17 @@ ClosureFormSet = forms.inlineformset_factory(
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email of the person to invite"))
-    role = forms.ChoiceField(label=_("Role"), choices=ShopMembership.Role.choices)
+    # The least-privileged role comes first and is the default: owners pick "Owner" on purpose.
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (ShopMembership.Role.STAFF, ShopMembership.Role.STAFF.label),
+            (ShopMembership.Role.OWNER, ShopMembership.Role.OWNER.label),
+        ],
+        initial=ShopMembership.Role.STAFF,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Staff run orders, products and the counter; owners also manage the team, "
+            "the settings and the till tokens."
+        ),
+    )

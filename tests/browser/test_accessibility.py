@@ -35,3 +35,5 @@ def test_no_wcag_violations(signed_in, seeded_town, entry, size):
     assert response.ok, f"{page.url} answered {response.status}"
     page.wait_for_load_state("load")
     assert axe_violations(page) == []
+    # An empty choice says what it means ("Choose a category…"), never Django's dashes.
+    assert page.locator("option", has_text="---------").count() == 0
