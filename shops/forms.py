@@ -204,9 +204,25 @@ class ShopSettingsForm(forms.ModelForm):
         return logo
 
 
+class OpeningHoursForm(forms.ModelForm):
+    """One opening period. The empty choice of a new row says what to do, not "---------"."""
+
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekday"].choices = [
+            ("", _("Choose a day")),
+            *OpeningHours._meta.get_field("weekday").choices,
+        ]
+
+
 OpeningHoursFormSet = forms.inlineformset_factory(
     Shop,
     OpeningHours,
+    form=OpeningHoursForm,
     fields=["weekday", "opens", "closes"],
     extra=2,
     can_delete=True,
