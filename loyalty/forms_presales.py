@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from djmoney.money import Money
 
 from .forms import new_form_key
@@ -177,9 +178,11 @@ class PledgeForm(forms.Form):
         ]
         self.fields["amount"].widget.attrs["min"] = campaign.min_pledge.amount
         if campaign.accepts_points:
-            self.fields["points"].help_text = _("1 point = 1 cent. You have %(points)s points.") % {
-                "points": points_balance
-            }
+            self.fields["points"].help_text = ngettext(
+                "1 point = 1 cent. You have %(points)s point.",
+                "1 point = 1 cent. You have %(points)s points.",
+                points_balance,
+            ) % {"points": points_balance}
         else:
             del self.fields["points"]
         choices = [

@@ -13,7 +13,8 @@ def node(request):
         "cart_count": _cart_count(request),
         "SITE_NAME": settings.SITE_NAME,
         "SITE_TAGLINE": settings.SITE_TAGLINE,
-        "roles": roles,
+        # Not "roles": views such as the courier home pass their own "roles".
+        "my_roles": roles,
     }
 
 

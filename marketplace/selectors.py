@@ -1,8 +1,10 @@
-from django.db.models import Exists, OuterRef
+from django.db.models import Exists, OuterRef, Subquery
 
 
-def user_roles(*, user) -> dict[str, bool]:
-    """Which parts of the site a person works in, in one query."""
+def user_roles(*, user) -> dict:
+    """Which parts of the site a person works in, in one query: booleans for shop member,
+    courier and cooperative member, the first shop they work at (`shop_id`, for the menu's
+    "Shop orders") and the collective whose board they dispatch (`dispatch_slug`)."""
     from django.contrib.auth import get_user_model
 
     from governance.models import Member
@@ -25,8 +27,22 @@ def user_roles(*, user) -> dict[str, bool]:
                 )
             )
             | Exists(Member.objects.filter(left_on__isnull=True, collective__couriers__user=me)),
+            shop_id=Subquery(
+                ShopMembership.objects.filter(user=me).order_by("pk").values("shop_id")[:1]
+            ),
+            dispatch_slug=Subquery(
+                Courier.objects.filter(user=me, is_dispatcher=True)
+                .order_by("pk")
+                .values("collective__slug")[:1]
+            ),
         )
-        .values("shop_member", "courier", "member")
+        .values("shop_member", "courier", "member", "shop_id", "dispatch_slug")
         .first()
     )
-    return roles or {"shop_member": False, "courier": False, "member": False}
+    return roles or {
+        "shop_member": False,
+        "courier": False,
+        "member": False,
+        "shop_id": None,
+        "dispatch_slug": None,
+    }

@@ -3,6 +3,7 @@
 from decimal import Decimal, InvalidOperation
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from shops.models import Product
 
@@ -23,6 +24,22 @@ def format_quantity(value) -> str:
     """2, 0.5, 1.25 — never 2.000 or 1E+1."""
     text = f"{Decimal(str(value)):f}"
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_with_unit(value, unit: str) -> str:
+    """ "1 piece", "21 pieces", "2.5 kg", "1 litre": a quantity in words with its unit."""
+    amount = format_quantity(value)
+    # Only exactly one takes the singular: "0.5 litres", "1.5 hours".
+    count = 1 if Decimal(str(value)) == 1 else 2
+    if unit == Product.Unit.PIECE:
+        text = ngettext("%(qty)s piece", "%(qty)s pieces", count)
+    elif unit == Product.Unit.LITRE:
+        text = ngettext("%(qty)s litre", "%(qty)s litres", count)
+    elif unit == Product.Unit.HOUR:
+        text = ngettext("%(qty)s hour", "%(qty)s hours", count)
+    else:
+        text = _("%(qty)s kg")
+    return text % {"qty": amount}
 
 
 def quantity_step(product: Product) -> Decimal:

@@ -28,8 +28,10 @@ class DashboardProductFilter(django_filters.FilterSet):
         empty_label=_("All categories"),
         method="by_category",
     )
+    # No empty "---------" choice: the list is sorted by title unless told otherwise.
     sort = django_filters.OrderingFilter(
         label=_("Sort by"),
+        empty_label=None,
         fields=(
             ("title", "title"),
             ("price", "price"),

@@ -62,6 +62,8 @@ class ProductForm(forms.ModelForm):
             self.initial["price_amount"] = self.instance.price.amount
         self.fields["stock_quantity"].min_value = 0
         self.fields["stock_quantity"].widget.attrs["min"] = 0
+        # Say what the empty choice means instead of Django's "---------".
+        self.fields["category"].empty_label = _("No category")
 
     def clean_sku(self):
         sku = self.cleaned_data["sku"].strip()
@@ -101,7 +103,11 @@ class BulkProductForm(forms.Form):
         max_value=1_000_000,
     )
     category = forms.ModelChoiceField(
-        label=_("Category"), queryset=None, required=False, to_field_name="path"
+        label=_("Category"),
+        queryset=None,
+        required=False,
+        to_field_name="path",
+        empty_label=_("Choose a category…"),
     )
 
     def __init__(self, *args, product_ids=(), **kwargs):
@@ -198,9 +204,25 @@ class ShopSettingsForm(forms.ModelForm):
         return logo
 
 
+class OpeningHoursForm(forms.ModelForm):
+    """One opening period. The empty choice of a new row says what to do, not "---------"."""
+
+    class Meta:
+        model = OpeningHours
+        fields = ["weekday", "opens", "closes"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["weekday"].choices = [
+            ("", _("Choose a day")),
+            *OpeningHours._meta.get_field("weekday").choices,
+        ]
+
+
 OpeningHoursFormSet = forms.inlineformset_factory(
     Shop,
     OpeningHours,
+    form=OpeningHoursForm,
     fields=["weekday", "opens", "closes"],
     extra=2,
     can_delete=True,
@@ -224,4 +246,17 @@ ClosureFormSet = forms.inlineformset_factory(
 
 class InvitationForm(forms.Form):
     email = forms.EmailField(label=_("Email of the person to invite"))
-    role = forms.ChoiceField(label=_("Role"), choices=ShopMembership.Role.choices)
+    # The least-privileged role comes first and is the default: owners pick "Owner" on purpose.
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[
+            (ShopMembership.Role.STAFF, ShopMembership.Role.STAFF.label),
+            (ShopMembership.Role.OWNER, ShopMembership.Role.OWNER.label),
+        ],
+        initial=ShopMembership.Role.STAFF,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "Staff run orders, products and the counter; owners also manage the team, "
+            "the settings and the till tokens."
+        ),
+    )

@@ -13,6 +13,7 @@ from django.template.loader import get_template
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
 
@@ -242,7 +243,9 @@ def counter_award(request, shop_id):
             actor=request.user,
         )
         points = record.entries.get(account__user=card.user).amount
-        return _("%(name)s earned %(points)s points.") % {
+        return ngettext(
+            "%(name)s earned %(points)s point.", "%(name)s earned %(points)s points.", points
+        ) % {
             "name": card.user.get_short_name(),
             "points": points,
         }
@@ -262,7 +265,11 @@ def counter_redeem(request, shop_id):
             actor=request.user,
         )
         value = money_from_cents(data["points"])
-        return _("%(points)s points spent: take %(value)s off the bill.") % {
+        return ngettext(
+            "%(points)s point spent: take %(value)s off the bill.",
+            "%(points)s points spent: take %(value)s off the bill.",
+            data["points"],
+        ) % {
             "points": data["points"],
             "value": value,
         }

@@ -10,6 +10,7 @@ from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from djmoney.money import Money
 
@@ -127,7 +128,11 @@ def _after_pledge(request, pledge):
         return redirect(url)
     messages.success(
         request,
-        _("Thank you! Pay at the shop within %(days)s days with your supporter card.")
+        ngettext(
+            "Thank you! Pay at the shop within %(days)s day with your supporter card.",
+            "Thank you! Pay at the shop within %(days)s days with your supporter card.",
+            settings.PRESALE_AT_SHOP_PAYMENT_DAYS,
+        )
         % {"days": settings.PRESALE_AT_SHOP_PAYMENT_DAYS},
     )
     return redirect(detail)

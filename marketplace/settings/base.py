@@ -188,6 +188,7 @@ ACCOUNT_EMAIL_VERIFICATION = os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "manda
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
+ACCOUNT_FORMS = {"signup": "marketplace.forms.FriendlySignupForm"}
 LOGIN_REDIRECT_URL = "marketplace:profile"
 LOGIN_URL = "account_login"
 

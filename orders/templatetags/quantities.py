@@ -1,6 +1,6 @@
 from django import template
 
-from orders.quantities import format_quantity
+from orders.quantities import format_quantity, quantity_with_unit
 
 register = template.Library()
 
@@ -11,3 +11,11 @@ def qty(value) -> str:
     if value in (None, ""):
         return ""
     return format_quantity(value)
+
+
+@register.filter
+def qty_unit(value, product) -> str:
+    """A quantity with the product's unit in the right number: "1 piece", "21 pieces"."""
+    if value in (None, ""):
+        return ""
+    return quantity_with_unit(value, product.unit)

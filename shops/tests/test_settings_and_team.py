@@ -150,3 +150,18 @@ def test_staff_and_outsiders_cannot_reach_settings_or_team(client):
                 == 404
             )
     assert not TeamInvitation.objects.exists()
+
+
+def test_the_invitation_form_offers_the_least_privileged_role_first_and_chosen(owner_client):
+    client, shop, _owner = owner_client
+    html = client.get(reverse("dashboard:team", args=[shop.pk])).content.decode()
+    radios = re.findall(r'<input type="radio" name="role"[^>]*>', html)
+    roles = [(re.search(r'value="(\w+)"', tag).group(1), " checked" in tag) for tag in radios]
+    assert roles == [("staff", True), ("owner", False)]
+
+
+def test_opening_hours_name_their_empty_choice(owner_client):
+    client, shop, _owner = owner_client
+    html = client.get(reverse("dashboard:settings", args=[shop.pk])).content.decode()
+    assert "---------" not in html
+    assert '<option value="" selected>Choose a day</option>' in html

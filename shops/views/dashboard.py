@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from marketplace.charts import bar_chart
@@ -176,7 +177,11 @@ def product_bulk(request, shop_id):
             value=form.cleaned_data.get("value"),
             category=form.cleaned_data.get("category"),
         )
-        messages.success(request, _("%(count)s products changed.") % {"count": result.changed})
+        messages.success(
+            request,
+            ngettext("%(count)s product changed.", "%(count)s products changed.", result.changed)
+            % {"count": result.changed},
+        )
     listing = reverse("dashboard:products", kwargs={"shop_id": shop.pk})
     back = request.POST.get("back", "")
     return redirect(f"{listing}?{back}" if back else listing)

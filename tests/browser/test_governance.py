@@ -56,6 +56,7 @@ def test_two_members_vote_a_new_fee_which_the_next_checkout_uses(page, demo_town
     title = "Three and a half percent"
 
     log_in(page, base, "baker@lindenfeld.example")
+    page.get_by_role("button", name="Menu").click()  # the phone's menu
     page.get_by_role("link", name="Cooperative", exact=True).click()
     page.get_by_role("link", name="Proposals and votes").click()
     page.get_by_role("link", name="Make a proposal").click()

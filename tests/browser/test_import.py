@@ -14,7 +14,9 @@ def test_import_a_csv_fix_the_bad_row_apply_and_see_the_products(page, demo_town
     page.get_by_label("Email").fill("baker@lindenfeld.example")
     page.get_by_label("Password").fill("commonplace-demo")
     page.get_by_role("button", name="Sign In").click()
+    page.get_by_role("button", name="Menu").click()  # the phone's menu
     page.get_by_role("link", name="My shop").click()
+    page.get_by_role("button", name="Shop menu").click()
     page.get_by_role("link", name="Import and export").click()
 
     bad = tmp_path / "new-breads.csv"

@@ -23,6 +23,7 @@ def test_card_at_the_counter_gives_and_takes_points(page, demo_town):
 
     log_in(page, base, "baker@lindenfeld.example")
     page.goto(f"{base}/dashboard/")
+    page.get_by_role("button", name="Shop menu").click()
     page.get_by_role("link", name="Counter").click()
     page.get_by_label("Card number").fill(number)
     page.get_by_role("button", name="Find card").click()

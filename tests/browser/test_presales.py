@@ -46,6 +46,7 @@ def test_back_a_campaign_then_redeem_half_at_the_counter(page, demo_town):
     # The customer finds the campaign, reads the terms and pledges 40 € to pay at the shop.
     log_in(page, base, "customer@lindenfeld.example")
     page.goto(f"{base}/")
+    page.get_by_role("button", name="Menu").click()  # the phone's menu
     page.get_by_role("link", name="Presales").first.click()
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("interest-free loan to the shop, paid back in goods")).to_be_visible()
@@ -59,6 +60,7 @@ def test_back_a_campaign_then_redeem_half_at_the_counter(page, demo_town):
     # The baker types the card number at the counter and takes the 40 €.
     log_in(page, base, "baker@lindenfeld.example")
     page.goto(f"{base}/dashboard/")
+    page.get_by_role("button", name="Shop menu").click()
     page.get_by_role("link", name="Counter").click()
     page.get_by_label("Card number").fill(number)
     page.get_by_role("button", name="Find card").click()
@@ -66,6 +68,7 @@ def test_back_a_campaign_then_redeem_half_at_the_counter(page, demo_town):
     expect(page.get_by_text("Pledge of €40.00 paid: take €40.00.")).to_be_visible()
 
     # The target is reached: the baker opens redemption now.
+    page.get_by_role("button", name="Shop menu").click()
     page.get_by_role("link", name="Presales", exact=True).last.click()
     page.get_by_role("link", name=TITLE).click()
     expect(page.get_by_text("€40.00 of €40.00 raised")).to_be_visible()

@@ -46,6 +46,7 @@ def phone(browser):
 def test_write_a_list_plan_the_trip_and_put_everything_into_the_cart(phone, open_all_day):
     page, base = phone, open_all_day.url
     page.goto(base)
+    page.get_by_role("button", name="Menu").click()  # the phone's menu
     page.get_by_role("link", name="Shopping list").click()
 
     page.get_by_label("What do you need?").fill(
