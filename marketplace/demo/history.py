@@ -26,6 +26,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 from djmoney.money import Money
 
 from governance.selectors import fee_in_force
@@ -59,6 +60,13 @@ NEIGHBOURS = [
 ]
 CENT = Decimal("0.01")
 HOUR = datetime.timedelta(hours=1)
+# How often, relatively, a kind of shop is in a purchase.
+FREQUENCY = {"bakery": 5, "grocer": 5, "butcher": 2, "cheese": 2, "coffee": 2, "refill": 2}
+_KIND_OF_SLUG = {slugify(spec[0]): spec[1] for spec in catalogue.SHOPS}
+
+
+def _kind_of(shop: Shop) -> str:
+    return _KIND_OF_SLUG.get(shop.slug, "")
 
 
 @dataclass
@@ -207,12 +215,14 @@ def _load_purchases(shops, couriers, domain, now, figures):
                 now=timezone.make_aware(datetime.datetime.combine(day, datetime.time(12)))
             )
         weekday = day.weekday()
-        count = {5: rng.randint(2, 4), 6: rng.randint(0, 1)}.get(weekday, rng.randint(0, 2))
+        count = {5: rng.randint(2, 4), 6: rng.randint(0, 1)}.get(weekday, rng.randint(1, 2))
         for _ in range(count):
             open_shops = [s for s in shops if _open_on(s, day) and products[s.pk]]
             if not open_shops:
                 continue
-            first = rng.choice(open_shops)
+            # People buy bread and vegetables more often than bike tyres.
+            weights = [FREQUENCY.get(_kind_of(shop), 1) for shop in open_shops]
+            first = rng.choices(open_shops, weights=weights)[0]
             chosen = [first]
             if rng.random() < 0.2:
                 others = [s for s in open_shops if s.pk != first.pk]

@@ -14,14 +14,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from governance.models import Member, NoticeboardPost, Proposal, Vote
+from governance.selectors import fees_collected_by_month
 from logistics.models import Courier, DeliveryJob
 from logistics.selectors import earnings_by_week
 from loyalty.models import LedgerTransaction, Settlement
 from loyalty.services import trial_balance
 from marketplace.demo import catalogue
 from marketplace.demo.seed import DEMO_PASSWORD
-from orders.models import Order, OrderEvent
+from orders.models import Order, OrderEvent, OrderLine
 from shops.models import Product, ProductPhoto, Shop
+from shops.services.photos import product_photo_delete
 
 pytestmark = pytest.mark.django_db
 
@@ -165,6 +167,51 @@ def test_eight_weeks_of_history_through_the_real_services():
     assert NoticeboardPost.objects.count() >= 4
     # Nobody was emailed about the past.
     assert not [m for m in mail.outbox if any("neighbour-" in to for to in m.to)]
+
+
+def test_the_pages_people_open_show_the_history(client):
+    seed()
+    today = timezone.localdate()
+    # The courier's earnings list the weeks they rode.
+    client.login(email="courier@lindenfeld.example", password=DEMO_PASSWORD)
+    page = client.get(reverse("logistics:earnings")).content.decode()
+    courier = Courier.objects.get(user__email="courier@lindenfeld.example")
+    weeks = earnings_by_week(courier=courier)
+    assert len(weeks) >= 4
+    for week in weeks:
+        number = f"{week['week'].isocalendar()[1]}/{week['week']:%Y}"
+        assert f"<td>{number}</td><td>{week['jobs']}</td>" in page
+    # The baker's report for the last 30 days has the bakery's sales in it.
+    bakery = Shop.objects.get(slug="lindenfeld-sourdough-bakery")
+    sold = OrderLine.objects.filter(
+        order__shop=bakery,
+        order__status__in=["collected", "delivered"],
+        order__created_at__date__gte=today - datetime.timedelta(days=29),
+    )
+    assert sold.count() >= 5
+    client.login(email="baker@lindenfeld.example", password=DEMO_PASSWORD)
+    report = client.get(reverse("dashboard:reports", args=[bakery.pk])).content.decode()
+    assert sold.first().title in report
+    # The transparency page shows the platform fees of the two months before this one.
+    assert client.get(reverse("governance:transparency")).status_code == 200
+    fees = dict(fees_collected_by_month(months=3))
+    last_month = (today.replace(day=1) - datetime.timedelta(days=1)).replace(day=1)
+    month_before = (last_month - datetime.timedelta(days=1)).replace(day=1)
+    assert fees[last_month] > 0 and fees[month_before] > 0
+
+
+def test_deleting_a_shared_demo_photo_keeps_the_picture_for_the_other_products(
+    django_capture_on_commit_callbacks,
+):
+    seed()
+    photos = ProductPhoto.objects.filter(product__title__endswith="sourdough loaf 500 g")
+    assert photos.count() >= 2
+    first = photos.first()
+    name = first.image.name
+    with django_capture_on_commit_callbacks(execute=True):
+        product_photo_delete(photo=first)
+    assert default_storage.exists(name)
+    assert ProductPhoto.objects.filter(image=name).exists()
 
 
 def test_the_member_login_votes_on_the_open_fee_proposal_and_reads_the_noticeboard(client):
