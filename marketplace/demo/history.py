@@ -27,6 +27,7 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from governance.selectors import fee_in_force
@@ -216,7 +217,7 @@ def _load_purchases(shops, couriers, domain, now, figures):
             )
         weekday = day.weekday()
         count = {5: rng.randint(2, 4), 6: rng.randint(0, 1)}.get(weekday, rng.randint(1, 2))
-        for _ in range(count):
+        for _n in range(count):
             open_shops = [s for s in shops if _open_on(s, day) and products[s.pk]]
             if not open_shops:
                 continue
@@ -397,16 +398,19 @@ class _Past:
             for o, _l, _s in orders
             if o.status in (Order.Status.COLLECTED, Order.Status.DELIVERED)
         ]
-        if done_orders and rng.random() < 0.04:
-            # Something was wrong with the goods: the shop refunded the order the next day.
+        refunded = done_orders and rng.random() < 0.04
+        if refunded:
             order, lines, steps = next(item for item in orders if item[0] is done_orders[-1])
             refund_at = steps[-1][4] + datetime.timedelta(days=1)
+            refunded = refund_at < now
+        if refunded:
+            # Something was wrong with the goods: the shop refunded the order the next day.
             steps.append(
                 (
                     order.status,
                     Order.Status.REFUNDED,
                     owners.get(order.shop_id),
-                    "Refunded.",
+                    _("Refunded."),
                     refund_at,
                 )
             )
@@ -501,7 +505,7 @@ class _Past:
                     Order.Status.READY,
                     Order.Status.OUT_FOR_DELIVERY,
                     None,
-                    "With the courier.",
+                    _("With the courier."),
                     picked,
                 )
             )

@@ -98,6 +98,35 @@ def _picture_files(base: str, path: str) -> tuple[bytes, bytes]:
     return shared_photo_files(pictures.picture_jpeg(base, path))
 
 
+def _insert_photos(photo, product_ids: list[int]) -> None:
+    """One ProductPhoto per product, all pointing at the shared files. One INSERT … SELECT
+    instead of the ORM's bulk_create: 100,000 model instances cost half a minute of CPU."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(c)
+        for c in (
+            "product_id",
+            "image",
+            "thumbnail",
+            "alt_text",
+            "position",
+            "width",
+            "height",
+            "created_at",
+            "updated_at",
+        )
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ProductPhoto._meta.db_table)} ({columns}) "
+            f"SELECT {quote('id')}, %s, %s, SUBSTR({quote('title')}, 1, 200), 0, %s, %s, %s, %s "
+            f"FROM {quote(Product._meta.db_table)} "
+            f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(product_ids))})",
+            [photo.image, photo.thumbnail, photo.width, photo.height, now, now, *product_ids],
+        )
+
+
 @dataclass
 class DemoLogin:
     role: str
@@ -321,32 +350,21 @@ class DemoTown:
         )
         if not missing:
             return 0, 0
-        stored, drawn = {}, []
-        rows = []
+        drawn = []
+        by_base: dict[str, list[int]] = {}
         for pk, title in missing:
-            base = _base_of(title)
-            if base not in stored:
-                path = _CATEGORY_OF_BASE[base]
+            by_base.setdefault(_base_of(title), []).append(pk)
+        for base, product_ids in by_base.items():
+            path = _CATEGORY_OF_BASE[base]
 
-                def draw(base=base, path=path):
-                    drawn.append(base)
-                    return _picture_files(base, path)
+            def draw(base=base, path=path):
+                drawn.append(base)
+                return _picture_files(base, path)
 
-                stored[base] = shared_photo_store(name=slugify(base), make_files=draw)
-            photo = stored[base]
-            rows.append(
-                ProductPhoto(
-                    product_id=pk,
-                    image=photo.image,
-                    thumbnail=photo.thumbnail,
-                    alt_text=title[:200],
-                    position=0,
-                    width=photo.width,
-                    height=photo.height,
-                )
-            )
-        ProductPhoto.objects.bulk_create(rows, batch_size=2000)
-        return len(rows), len(drawn)
+            photo = shared_photo_store(name=slugify(base), make_files=draw)
+            for start in range(0, len(product_ids), 5000):
+                _insert_photos(photo, product_ids[start : start + 5000])
+        return len(missing), len(drawn)
 
     # People --------------------------------------------------------------------------------
     def person(self, local: str, name: str, *, role: str, note: str, staff=False) -> object:
