@@ -54,7 +54,7 @@ def test_claim_pick_up_deliver_and_the_customer_sees_it(page, demo_town):
     page.get_by_label("Shop's code for the order").fill(order.pickup_code)
     page.get_by_role("button", name="Picked up").click()
     expect(page.get_by_text("Picked up.", exact=True)).to_be_visible()
-    job = DeliveryJob.objects.get()
+    job = DeliveryJob.objects.get(purchase=purchase)
     page.get_by_label("Customer's delivery code").fill(job.delivery_code)
     page.get_by_role("button", name="Delivered").click()
     expect(page.get_by_text("Delivered. Thank you!")).to_be_visible()
