@@ -25,8 +25,7 @@ from .models import (
     Vote,
 )
 from .selectors import node_rules
-
-PASSWORD = "commonplace-demo"
+from .services.proposals import proposal_close
 
 
 def _voters() -> list[tuple[Member, object]]:
@@ -89,14 +88,85 @@ def _votes(proposal, voters, choices, at):
     ProposalEvent.objects.bulk_create(events)
 
 
+def _closed(proposal: Proposal, voters, choices) -> None:
+    """Votes from shortly after the opening, then closed by the real tally at its end;
+    the members were told at the time (the announcement's claim is taken)."""
+    _votes(proposal, voters, choices, proposal.opens_at + datetime.timedelta(hours=2))
+    proposal_close(proposal_id=proposal.pk, now=proposal.closes_at)
+    Proposal.objects.filter(pk=proposal.pk).update(
+        opening_announced_at=proposal.opens_at, result_announced_at=proposal.closes_at
+    )
+
+
+def _past_decisions(voters, now, today) -> None:
+    """Eight weeks of the cooperative's past: an admission, a poll and a fee rise the
+    members turned down, each closed by the same tally the beat runs."""
+    bakery, grocer = voters[0], voters[1]
+    refill = next((v for v in voters if v[0].shop.slug == "refill-station"), None)
+    if refill is not None:
+        opened = now - datetime.timedelta(days=52)
+        admission, created = _proposal(
+            title="Admit Refill Station",
+            kind=Proposal.Kind.ADMISSION,
+            opens_at=opened,
+            days=14,
+            proposer=None,
+            author=refill[1],
+            rationale=refill[0].shop.description,
+            shop=refill[0].shop,
+        )
+        if created:
+            others = [v for v in voters if v is not refill]
+            _closed(admission, others, ["yes"] * (len(others) - 2) + ["abstain", "no"])
+            Member.objects.filter(pk=refill[0].pk).update(
+                joined_on=timezone.localdate(admission.closes_at)
+            )
+    opened = now - datetime.timedelta(days=38)
+    poll, created = _proposal(
+        title="Which evening for the members' meeting?",
+        kind=Proposal.Kind.POLL,
+        opens_at=opened,
+        days=10,
+        proposer=grocer,
+        rationale="Once a quarter we meet in the back room of the bakery. Which evening suits?",
+    )
+    if created:
+        options = PollOption.objects.bulk_create(
+            PollOption(proposal=poll, label=label, position=n)
+            for n, label in enumerate(["Monday", "Tuesday", "Thursday"])
+        )
+        picks = [options[2], options[1], options[2], options[0], options[2], options[2]]
+        picks += [options[1], options[2], options[0]]
+        _closed(poll, voters, picks)
+    opened = now - datetime.timedelta(days=24)
+    raise_fee, created = _proposal(
+        title="Raise the fee to 6 % for a winter campaign",
+        kind=Proposal.Kind.FEE,
+        opens_at=opened,
+        days=14,
+        proposer=bakery,
+        rationale="Posters, a stall at the Christmas market and paid ads on the local radio, "
+        "for one winter. It would cost a typical shop about 60 euros a month.",
+        fee_percent=Decimal("6.00"),
+        effective_on=timezone.localdate(opened + datetime.timedelta(days=15)),
+    )
+    if created:
+        choices = ["yes", "no", "no", "no", "yes", "no", "abstain", "no", "no", "yes", "no"]
+        _closed(raise_fee, voters, choices)
+
+
 def _applicant(domain: str):
     User = get_user_model()
     email = f"beekeeper@{domain}"
     user = User.objects.filter(email=email).first()
     if user is None:
+        from marketplace.demo.seed import demo_password_hash
+
         user = User.objects.create_user(
-            email=email, password=PASSWORD, display_name="Hana Honey", first_name="Hana"
+            email=email, password=None, display_name="Hana Honey", first_name="Hana"
         )
+        user.password = demo_password_hash()
+        user.save(update_fields=["password"])
     EmailAddress.objects.get_or_create(
         user=user, email=email, defaults={"verified": True, "primary": True}
     )
@@ -143,6 +213,8 @@ def load_governance_demo(*, domain: str) -> list[tuple[str, str, str]]:
         ProposalEvent.objects.create(
             proposal=past, kind="closed", to_status="accepted", created_at=past.closes_at
         )
+
+    _past_decisions(voters, now, today)
 
     # An open fee vote some members have voted on already.
     opened = now - datetime.timedelta(days=3)
@@ -218,7 +290,25 @@ def load_governance_demo(*, domain: str) -> list[tuple[str, str, str]]:
             21,
         ),
     ]
-    for (member, owner), kind, category, title, body, days in posts:
+    posts += [
+        (
+            voters[4],
+            "offer",
+            "equipment",
+            "Shelving to give away",
+            "Two oak shelves, 2 m high, from our old shop front. Collect by the end of the month.",
+            9,
+        ),
+        (
+            voters[6],
+            "request",
+            "transport",
+            "Who shares a van to the wholesale market?",
+            "We drive on Tuesdays at six and have room for a few crates.",
+            40,
+        ),
+    ]
+    for n, ((member, owner), kind, category, title, body, days) in enumerate(posts):
         if NoticeboardPost.objects.filter(title=title).exists():
             continue
         post = NoticeboardPost.objects.create(
@@ -230,7 +320,9 @@ def load_governance_demo(*, domain: str) -> list[tuple[str, str, str]]:
             body=body,
             expires_on=today + datetime.timedelta(days=days),
         )
-        replier, replier_owner = voters[2]
+        posted = now - datetime.timedelta(days=4 + 9 * n)
+        NoticeboardPost.objects.filter(pk=post.pk).update(created_at=posted, updated_at=posted)
+        replier, replier_owner = voters[2] if member != voters[2][0] else voters[3]
         NoticeboardReply.objects.create(
             post=post, member=replier, author=replier_owner, body="Count us in, let's talk."
         )

@@ -62,3 +62,9 @@ def thumbnail_bytes(source) -> bytes:
         buffer = io.BytesIO()
         image.save(buffer, format="WEBP", quality=80)
         return buffer.getvalue()
+
+
+def image_size(source) -> tuple[int, int]:
+    """Width and height from the file's header, without decoding the picture."""
+    with Image.open(source) as image:
+        return image.width, image.height

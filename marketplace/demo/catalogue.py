@@ -1,5 +1,7 @@
 """The demo town's shops and what they sell. Plain data, so the seeding stays readable."""
 
+import re
+
 # (name, kind, street, postcode, lat/lon offset from the node centre in metres, labels,
 #  description)
 SHOPS = [
@@ -185,7 +187,9 @@ CATEGORIES = [
 ]
 
 # Per kind: opening hours (weekday range, opens, closes), category, VAT %, and products as
-# (base name, unit, price range, variants, sizes). Titles are "variant base size".
+# (category, base name, unit, price range, variants, sizes). Titles are "variant base size".
+# The price range is for the first size; a size may be (label, factor): its price is the
+# first size's times the factor, so a bigger pack costs more and less per unit, as in a shop.
 HOURS_SHOP = [((0, 4), "09:00", "18:30"), ((5, 5), "09:00", "14:00")]
 HOURS_FOOD = [((0, 4), "07:00", "18:00"), ((5, 5), "07:00", "13:00"), ((6, 6), "08:00", "11:00")]
 HOURS_LATE = [((1, 4), "10:00", "19:00"), ((5, 5), "10:00", "16:00")]
@@ -199,17 +203,17 @@ KINDS = {
                 "food/bakery",
                 "sourdough loaf",
                 "piece",
-                (3.2, 6.5),
+                (3.2, 4.6),
                 ["Rye", "Spelt", "Wholewheat", "Seeded", "Country", "Walnut", "Potato"],
-                ["500 g", "750 g", "1 kg"],
+                ["500 g", ("750 g", 1.4), ("1 kg", 1.75)],
             ),
             (
                 "food/bakery",
                 "bread rolls",
                 "piece",
-                (0.5, 1.2),
+                (0.5, 0.9),
                 ["Poppy seed", "Sesame", "Pumpkin seed", "Plain", "Spelt"],
-                ["", "bag of 6"],
+                ["", ("bag of 6", 5.2)],
             ),
             (
                 "food/bakery",
@@ -225,7 +229,7 @@ KINDS = {
                 "piece",
                 (2.5, 4.5),
                 ["Plum", "Cheese", "Apple crumble", "Carrot", "Lemon drizzle", "Poppy seed"],
-                ["slice", "whole"],
+                ["slice", ("whole, 12 slices", 9.0)],
             ),
             ("food/bakery", "pretzel", "piece", (0.9, 1.6), ["Butter", "Salted", "Cheese"], [""]),
             (
@@ -240,9 +244,9 @@ KINDS = {
                 "food/bakery",
                 "cookies",
                 "piece",
-                (2.0, 5.0),
+                (2.0, 3.8),
                 ["Oat", "Hazelnut", "Chocolate chip", "Ginger"],
-                ["pack of 6", "pack of 12"],
+                ["pack of 6", ("pack of 12", 1.8)],
             ),
         ],
     },
@@ -298,17 +302,17 @@ KINDS = {
                 "food/dairy",
                 "yoghurt",
                 "piece",
-                (0.9, 3.2),
+                (0.7, 1.4),
                 ["Natural", "Greek style", "Strawberry", "Vanilla"],
-                ["150 g", "500 g"],
+                ["150 g", ("500 g", 2.6)],
             ),
             (
                 "food/dairy",
                 "free-range eggs",
                 "piece",
-                (2.6, 4.8),
+                (2.4, 3.6),
                 ["Organic", "Barn"],
-                ["box of 6", "box of 10"],
+                ["box of 6", ("box of 10", 1.55)],
             ),
             (
                 "food/pantry",
@@ -323,9 +327,9 @@ KINDS = {
                 "food/pantry",
                 "honey",
                 "piece",
-                (5.5, 9.5),
+                (4.5, 6.5),
                 ["Blossom", "Forest", "Creamed"],
-                ["250 g", "500 g"],
+                ["250 g", ("500 g", 1.8)],
             ),
             (
                 "food/pantry",
@@ -373,7 +377,7 @@ KINDS = {
                 "kg",
                 (18.0, 42.0),
                 ["Mountain", "Goat's", "Sheep's", "Blue", "Smoked", "Alpine", "Cave-aged", "Soft"],
-                ["", "young", "aged 12 months"],
+                ["", ("young", 0.85), ("aged 12 months", 1.25)],
             ),
             (
                 "food/dairy",
@@ -427,18 +431,18 @@ KINDS = {
                 "bikes/accessories",
                 "bike light",
                 "piece",
-                (14.0, 69.0),
+                (14.0, 45.0),
                 ["Front LED", "Rear LED", "Dynamo"],
-                ["", "set"],
+                ["", ("set", 1.7)],
             ),
             ("bikes/accessories", "lock", "piece", (24.0, 89.0), ["D-", "Folding", "Chain"], [""]),
             (
                 "bikes/accessories",
                 "pannier bag",
                 "piece",
-                (39.0, 129.0),
+                (39.0, 99.0),
                 ["Waterproof", "Recycled", "Shopper"],
-                ["20 litres", "30 litres"],
+                ["20 litres", ("30 litres", 1.25)],
             ),
             (
                 "bikes/accessories",
@@ -474,9 +478,9 @@ KINDS = {
                 "books",
                 "novel",
                 "piece",
-                (9.0, 26.0),
+                (9.0, 16.0),
                 ["Crime", "Historical", "Debut", "Award-winning", "Classic", "Graphic"],
-                ["paperback", "hardback"],
+                ["paperback", ("hardback", 1.9)],
             ),
             (
                 "books",
@@ -508,7 +512,7 @@ KINDS = {
                 "piece",
                 (4.0, 14.0),
                 ["Recycled paper", "Dotted", "Lined"],
-                ["A5", "A6"],
+                ["A5", ("A6", 0.7)],
             ),
         ],
     },
@@ -596,9 +600,9 @@ KINDS = {
                 "home/plants",
                 "bouquet",
                 "piece",
-                (15.0, 45.0),
+                (12.0, 28.0),
                 ["Seasonal", "Tulip", "Sunflower", "Wildflower", "Rose"],
-                ["small", "large"],
+                ["small", ("large", 1.8)],
             ),
             (
                 "home/plants",
@@ -612,9 +616,9 @@ KINDS = {
                 "home/plants",
                 "houseplant",
                 "piece",
-                (9.0, 49.0),
+                (7.0, 22.0),
                 ["Monstera", "Pothos", "Fern", "Cactus", "Snake plant"],
-                ["small", "large"],
+                ["small", ("large", 2.2)],
             ),
             (
                 "home/plants",
@@ -634,9 +638,9 @@ KINDS = {
                 "home/tools",
                 "screws",
                 "piece",
-                (2.0, 9.0),
+                (2.5, 6.0),
                 ["Wood", "Stainless", "Drywall"],
-                ["box of 100", "box of 200"],
+                ["box of 100", ("box of 200", 1.7)],
             ),
             ("home/tools", "hammer", "piece", (12.0, 35.0), ["Claw", "Rubber", "Sledge"], [""]),
             (
@@ -650,10 +654,10 @@ KINDS = {
             (
                 "home/tools",
                 "paint",
-                "litre",
-                (9.0, 29.0),
+                "piece",
+                (11.0, 24.0),
                 ["White wall", "Chalk", "Clay", "Varnish"],
-                ["1 litre", "2.5 litres"],
+                ["1 litre", ("2.5 litres", 2.2)],
             ),
             ("home/tools", "drill hire", "hour", (4.0, 9.0), ["Cordless", "Hammer"], [""]),
             (
@@ -674,7 +678,7 @@ KINDS = {
                 "food/drinks",
                 "coffee beans",
                 "piece",
-                (7.0, 16.0),
+                (6.5, 10.5),
                 [
                     "Ethiopia Yirgacheffe",
                     "Colombia Huila",
@@ -683,7 +687,7 @@ KINDS = {
                     "Decaf",
                     "Brazil",
                 ],
-                ["250 g", "1 kg"],
+                ["250 g", ("1 kg", 3.4)],
             ),
             (
                 "food/drinks",
@@ -737,7 +741,7 @@ KINDS = {
                 "piece",
                 (9.0, 29.0),
                 ["Town map", "Animals", "Landscape"],
-                ["500 pieces", "1000 pieces"],
+                ["500 pieces", ("1000 pieces", 1.4)],
             ),
             ("toys", "plush animal", "piece", (12.0, 35.0), ["Bear", "Fox", "Rabbit", "Owl"], [""]),
         ],
@@ -832,3 +836,28 @@ DESCRIPTION_PHRASES = [
     "Seasonal, while it lasts.",
     "Carefully checked before it goes on the shelf.",
 ]
+
+
+def size_label_and_factor(size) -> tuple[str, float]:
+    """A size entry is a label, or (label, price factor against the first size)."""
+    return (size, 1.0) if isinstance(size, str) else size
+
+
+_AMOUNT = re.compile(
+    r"(?:(?P<count>\d+) (?:slices|pieces))|(?:(?:box|bag|pack) of (?P<pack>\d+))"
+    r"|(?:(?P<number>\d+(?:\.\d+)?) (?P<unit>g|kg|litres?|ml))"
+)
+_IN_BASE = {"g": 1, "kg": 1000, "ml": 1, "litre": 1000, "litres": 1000}
+
+
+def pack_amount(label: str) -> float | None:
+    """How much a size holds in its smallest unit (grams, millilitres, pieces); 1 for no
+    size; None for sizes that are not amounts (S, M, L, small, hardback)."""
+    if label in ("", "slice"):
+        return 1.0
+    match = _AMOUNT.search(label)
+    if match is None:
+        return None
+    if match["count"] or match["pack"]:
+        return float(match["count"] or match["pack"])
+    return float(match["number"]) * _IN_BASE[match["unit"]]

@@ -7,16 +7,20 @@ it is fixture loading, not a business operation, and 100,000 products must load 
 """
 
 import datetime
+import functools
 import itertools
 import math
 import random
+import re
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
 from djmoney.money import Money
@@ -25,10 +29,11 @@ from governance.models import Member
 from logistics.demo import collective_demo_hours
 from logistics.models import Collective, Courier
 from marketplace.models import Postcode
-from shops.models import Category, Label, OpeningHours, Product, Shop, ShopMembership
+from shops.models import Category, Label, OpeningHours, Product, ProductPhoto, Shop, ShopMembership
+from shops.services.photos import shared_photo_files, shared_photo_store
 from shops.services.shopping_list import shopping_list_demo_load
 
-from . import catalogue
+from . import catalogue, pictures
 
 DEMO_PASSWORD = "commonplace-demo"
 DEMO_DOMAIN = "lindenfeld.example"
@@ -63,6 +68,64 @@ STREETS = [
     "Bridge Road",
     "Meadow Lane",
 ]
+
+
+_CATEGORY_OF_BASE = {
+    base: path for kind in catalogue.KINDS.values() for path, base, *_rest in kind["products"]
+}
+# A title is "variant base size" and variants can be other bases' names ("Cheese pretzel",
+# "Chain lock"): the last base named in the title is the thing itself.
+_BASES = re.compile(
+    "|".join(re.escape(b.lower()) for b in sorted(_CATEGORY_OF_BASE, key=len, reverse=True))
+)
+
+
+_BASE_NAMES = {b.lower(): b for b in _CATEGORY_OF_BASE}
+
+
+def _base_of(title: str) -> str:
+    found = _BASES.findall(title.lower())
+    return _BASE_NAMES[found[-1]] if found else "pasta"
+
+
+@functools.cache
+def demo_password_hash() -> str:
+    return make_password(DEMO_PASSWORD)
+
+
+@functools.cache
+def _picture_files(base: str, path: str) -> tuple[bytes, bytes]:
+    # Kept for the process: the test suite seeds many fresh media folders.
+    return shared_photo_files(pictures.picture_jpeg(base, path))
+
+
+def _insert_photos(photo, product_ids: list[int]) -> None:
+    """One ProductPhoto per product, all pointing at the shared files. One INSERT … SELECT
+    instead of the ORM's bulk_create: 100,000 model instances cost half a minute of CPU."""
+    quote = connection.ops.quote_name
+    columns = ", ".join(
+        quote(c)
+        for c in (
+            "product_id",
+            "image",
+            "thumbnail",
+            "alt_text",
+            "position",
+            "width",
+            "height",
+            "created_at",
+            "updated_at",
+        )
+    )
+    now = timezone.now()
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {quote(ProductPhoto._meta.db_table)} ({columns}) "
+            f"SELECT {quote('id')}, %s, %s, SUBSTR({quote('title')}, 1, 200), 0, %s, %s, %s, %s "
+            f"FROM {quote(Product._meta.db_table)} "
+            f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(product_ids))})",
+            [photo.image, photo.thumbnail, photo.width, photo.height, now, now, *product_ids],
+        )
 
 
 @dataclass
@@ -178,25 +241,30 @@ class DemoTown:
 
     # Products ------------------------------------------------------------------------------
     def product_titles(self, kind: str, count: int | None):
-        """(category path, title, unit, price range) in a fixed order; beyond the natural
-        combinations, qualified and then numbered variants so any count can be reached."""
+        """(category path, title, unit, price range, price group, factor, base) in a fixed
+        order; beyond the natural combinations, qualified and then numbered variants so any
+        count can be reached. Sizes of one group share a base price (see catalogue.KINDS)."""
         natural = []
         for path, base, unit, prices, variants, sizes in catalogue.KINDS[kind]["products"]:
             for variant, size in itertools.product(variants, sizes):
-                title = " ".join(p for p in (variant, base, size) if p)
-                natural.append((path, title[:1].upper() + title[1:], unit, prices))
+                label, factor = catalogue.size_label_and_factor(size)
+                title = " ".join(p for p in (variant, base, label) if p)
+                title = title[:1].upper() + title[1:]
+                natural.append((path, title, unit, prices, (variant, base), factor, base))
         if count is None or count <= len(natural):
             return natural if count is None else natural[:count]
         titles = list(natural)
         for qualifier in EXTRA_QUALIFIERS:
-            for path, title, unit, prices in natural:
-                titles.append((path, f"{qualifier} {title[:1].lower()}{title[1:]}", unit, prices))
+            for path, title, unit, prices, group, factor, base in natural:
+                title = f"{qualifier} {title[:1].lower()}{title[1:]}"
+                titles.append((path, title, unit, prices, (qualifier, *group), factor, base))
                 if len(titles) >= count:
                     return titles
         edition = 2
         while len(titles) < count:
-            for path, title, unit, prices in natural:
-                titles.append((path, f"{title}, no. {edition}", unit, prices))
+            for path, title, unit, prices, group, factor, base in natural:
+                title = f"{title}, no. {edition}"
+                titles.append((path, title, unit, prices, (edition, *group), factor, base))
                 if len(titles) >= count:
                     break
             edition += 1
@@ -208,9 +276,12 @@ class DemoTown:
         vat = Decimal(catalogue.KINDS[kind]["vat"])
         prefix = "".join(word[0] for word in shop.slug.split("-") if word)[:4].upper()
         new_products, new_labels, used_slugs = [], [], set()
-        for n, (path, title, unit, (low, high)) in enumerate(self.product_titles(kind, count)):
+        group_prices: dict[tuple, float] = {}
+        titles = self.product_titles(kind, count)
+        for n, (path, title, unit, (low, high), group, factor, _base) in enumerate(titles):
             # Draw every random number whether or not the row exists, so reruns line up.
-            price = _money(rng.uniform(low, high))
+            drawn = rng.uniform(low, high)
+            price = _money(group_prices.setdefault(group, drawn) * factor)
             stock_roll = rng.random()
             organic = rng.random() < 0.2
             phrase = rng.choice(catalogue.DESCRIPTION_PHRASES)
@@ -268,6 +339,34 @@ class DemoTown:
             created += len(chunk)
         return created
 
+    # Photos --------------------------------------------------------------------------------
+    def load_photos(self, shop_ids: list[int]) -> tuple[int, int]:
+        """Every demo product without a photo gets the picture of its kind (one file per base
+        name, drawn once and shared by every product of that kind, so 100,000 products need
+        the same few dozen files). Returns (photos added, pictures drawn)."""
+        missing = list(
+            Product.objects.filter(shop_id__in=shop_ids, photos__isnull=True)
+            .order_by("pk")
+            .values_list("pk", "title")
+        )
+        if not missing:
+            return 0, 0
+        drawn = []
+        by_base: dict[str, list[int]] = {}
+        for pk, title in missing:
+            by_base.setdefault(_base_of(title), []).append(pk)
+        for base, product_ids in by_base.items():
+            path = _CATEGORY_OF_BASE[base]
+
+            def draw(base=base, path=path):
+                drawn.append(base)
+                return _picture_files(base, path)
+
+            photo = shared_photo_store(name=slugify(base), make_files=draw)
+            for start in range(0, len(product_ids), 5000):
+                _insert_photos(photo, product_ids[start : start + 5000])
+        return len(missing), len(drawn)
+
     # People --------------------------------------------------------------------------------
     def person(self, local: str, name: str, *, role: str, note: str, staff=False) -> object:
         User = get_user_model()
@@ -276,13 +375,16 @@ class DemoTown:
         if user is None:
             user = User.objects.create_user(
                 email=email,
-                password=DEMO_PASSWORD,
+                password=None,
                 display_name=name,
                 first_name=name.split(" ")[0],
                 last_name=name.split(" ")[-1],
                 is_staff=staff,
                 is_superuser=staff,
             )
+            # One hash for every demo login: hashing is slow on purpose, 25 times over.
+            user.password = demo_password_hash()
+            user.save(update_fields=["password"])
         EmailAddress.objects.get_or_create(
             user=user, email=email, defaults={"verified": True, "primary": True}
         )
@@ -367,11 +469,17 @@ class DemoTown:
                 defaults={"vehicle": vehicle, "capacity_kg": kg, "capacity_litres": litres},
             )
 
+        # The members are shops (GOVERNANCE_MEMBER_KINDS), so the member login co-owns one
+        # that has not voted on the open proposals yet: they vote and read the noticeboard.
+        bookshop = shops[5] if len(shops) > 5 else shops[-1]
         supporter = self.person(
             "member",
             "Mo Member",
             role="cooperative member",
-            note="a supporter in the member register",
+            note=f"co-owns {bookshop.name}: votes for it, reads the noticeboard",
+        )
+        ShopMembership.objects.get_or_create(
+            shop=bookshop, user=supporter, defaults={"role": "owner"}
         )
         joined = today - datetime.timedelta(days=400)
         for shop in shops[: len(catalogue.SHOPS)]:
@@ -403,7 +511,7 @@ class DemoTown:
         per_shop = None
         if self.product_target is not None:
             per_shop = math.ceil(self.product_target / len(active_specs))
-        shops, created_products = [], 0
+        shops, shops_all, created_products = [], [], 0
         remaining = self.product_target
         for spec, status in specs:
             with transaction.atomic():
@@ -415,6 +523,7 @@ class DemoTown:
                     count = max(0, min(per_shop, remaining))
                     remaining -= count
                 created_products += self.load_products(shop, spec[1], count)
+            shops_all.append(shop)
             if status == Shop.Status.ACTIVE:
                 shops.append(shop)
         with transaction.atomic():
@@ -429,13 +538,43 @@ class DemoTown:
         from governance.demo import load_governance_demo
 
         self.logins += [DemoLogin(*row) for row in load_governance_demo(domain=DEMO_DOMAIN)]
+        from .history import load_history
+
+        self.history = load_history(shops=shops, domain=DEMO_DOMAIN)
+        with transaction.atomic():
+            self.photos_added, self.pictures_drawn = self.load_photos([s.pk for s in shops_all])
         if connection.vendor == "postgresql":
             # Fresh bulk loads have no planner statistics until autovacuum gets round to them.
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        seconds = (timezone.now() - started).total_seconds()
-        self.log(
-            f"Demo town {TOWN}: {Shop.objects.count()} shops, {Product.objects.count()} products "
-            f"({created_products} new) in {seconds:.1f} s."
-        )
+        self.seconds = (timezone.now() - started).total_seconds()
+        self.created_products = created_products
         return self.logins
+
+    def summary(self, *, emails_held_back: int = 0) -> list[str]:
+        """A few lines on what the town holds; the first is read by bench/run.py."""
+        from governance.models import NoticeboardPost, Proposal
+        from orders.models import Order
+
+        history = self.history
+        orders = Order.objects.aggregate(
+            total=Count("pk"),
+            delivered=Count("pk", filter=Q(status=Order.Status.DELIVERED)),
+            collected=Count("pk", filter=Q(status=Order.Status.COLLECTED)),
+        )
+        proposals = Proposal.objects.aggregate(
+            total=Count("pk"), open=Count("pk", filter=Q(status=Proposal.Status.OPEN))
+        )
+        lines = [
+            f"Demo town {TOWN}: {Shop.objects.count()} shops, {Product.objects.count()} products "
+            f"({self.created_products} new) in {self.seconds:.1f} s.",
+            f"  photos: {self.photos_added} added, {self.pictures_drawn} pictures drawn",
+            f"  orders: {orders['total']} ({orders['collected']} collected, "
+            f"{orders['delivered']} delivered); {history.orders} new over {history.weeks} weeks",
+            f"  cooperative: {proposals['total']} proposals ({proposals['open']} open), "
+            f"{NoticeboardPost.objects.count()} noticeboard posts; "
+            f"{history.settlements} points settlements new",
+        ]
+        if emails_held_back:
+            lines.append(f"  {emails_held_back} emails to demo people kept back (not sent)")
+        return lines

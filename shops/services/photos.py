@@ -1,13 +1,17 @@
 """Writes to shops and the catalogue."""
 
 import datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 
 from ..models import Product, ProductPhoto, UnmetSearch
-from ..photos import clean_photo, thumbnail_bytes
+from ..photos import clean_photo, image_size, thumbnail_bytes
 
 
 def unmet_search_record(*, term: str, area: str = "") -> UnmetSearch:
@@ -84,5 +88,42 @@ def product_photo_move(*, photo: ProductPhoto, to_front: bool = False, step: int
 def product_photo_delete(*, photo: ProductPhoto) -> None:
     image, thumbnail = photo.image, photo.thumbnail
     photo.delete()
+    if ProductPhoto.objects.filter(image=image.name).exists():
+        return  # a shared picture (the demo catalogue's): other products still show it
     # Files go only once the row is gone for good.
     transaction.on_commit(lambda: (image.delete(save=False), thumbnail.delete(save=False)))
+
+
+@dataclass(frozen=True)
+class SharedPhoto:
+    """A picture stored once for many products (a demo catalogue): the file names to put
+    on each product's ProductPhoto, and its size."""
+
+    image: str
+    thumbnail: str
+    width: int
+    height: int
+
+
+def shared_photo_files(image: bytes) -> tuple[bytes, bytes]:
+    """A picture and the thumbnail the photo pipeline makes of it."""
+    return image, thumbnail_bytes(io.BytesIO(image))
+
+
+def shared_photo_store(*, name: str, make_files: Callable[[], tuple[bytes, bytes]]) -> SharedPhoto:
+    """Store a picture and its thumbnail (see shared_photo_files) under fixed names derived
+    from `name`, for many ProductPhoto rows to point at. Idempotent: when both files exist
+    they are kept and `make_files` is not called, so nothing is drawn or written again."""
+    image_name = f"products/shared/{name}.jpg"
+    thumbnail_name = f"products/thumbs/shared-{name}.webp"
+    if default_storage.exists(image_name) and default_storage.exists(thumbnail_name):
+        with default_storage.open(image_name, "rb") as stored:
+            width, height = image_size(stored)
+        return SharedPhoto(image_name, thumbnail_name, width, height)
+    image, thumbnail = make_files()
+    width, height = image_size(io.BytesIO(image))
+    for path, content in ((image_name, image), (thumbnail_name, thumbnail)):
+        if default_storage.exists(path):
+            default_storage.delete(path)
+        default_storage.save(path, ContentFile(content))
+    return SharedPhoto(image_name, thumbnail_name, width, height)

@@ -108,7 +108,10 @@ def test_two_members_vote_a_new_fee_which_the_next_checkout_uses(page, demo_town
     page.get_by_label("Pay at pickup or on delivery").check()
     page.get_by_role("button", name="Place order").click()
     expect(page.get_by_role("heading", name=re.compile("Your purchase"))).to_be_visible()
-    order = Order.objects.get(shop__slug="lindenfeld-sourdough-bakery")
+    order = Order.objects.get(
+        shop__slug="lindenfeld-sourdough-bakery",
+        purchase__customer__email="customer@lindenfeld.example",
+    )
     assert order.platform_fee_percent == proposal.fee_percent
     assert order.fee_decision == proposal
 

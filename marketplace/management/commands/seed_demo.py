@@ -1,5 +1,10 @@
-from django.core.management.base import BaseCommand, CommandError
+import logging
 
+from django.core import mail
+from django.core.management.base import BaseCommand, CommandError
+from django.test.utils import override_settings
+
+from marketplace.celery import app
 from marketplace.demo.seed import DEMO_PASSWORD, DemoTown
 
 
@@ -16,7 +21,26 @@ class Command(BaseCommand):
         if shops is not None and shops < 1:
             raise CommandError("--shops must be 1 or more.")
         town = DemoTown(products=products, shops=shops, log=self.stdout.write)
-        logins = town.load()
+        # Loading runs the real services, which email people (a pledge's receipt, a vote
+        # opening). Those are demo addresses: keep the mail in memory, and run the tasks here
+        # rather than leave them on the broker for a worker to send later.
+        eager = app.conf.task_always_eager
+        app.conf.task_always_eager = True
+        # Without this, every task run here logs a line.
+        task_log = logging.getLogger("celery.app.trace")
+        task_log_level = task_log.level
+        task_log.setLevel(logging.WARNING)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                mail.outbox = getattr(mail, "outbox", [])
+                before = len(mail.outbox)
+                logins = town.load()
+                held_back = len(mail.outbox) - before
+        finally:
+            app.conf.task_always_eager = eager
+            task_log.setLevel(task_log_level)
+        for line in town.summary(emails_held_back=held_back):
+            self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(self.style.SUCCESS(f"Demo logins (password for all: {DEMO_PASSWORD}):"))
         for login in logins:
