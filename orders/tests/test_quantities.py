@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 
 from orders.quantities import quantity_with_unit
 
@@ -19,4 +20,11 @@ from orders.quantities import quantity_with_unit
     ],
 )
 def test_quantity_with_unit(quantity, unit, words):
-    assert quantity_with_unit(quantity, unit) == words
+    with translation.override("en"):
+        assert quantity_with_unit(quantity, unit) == words
+
+
+def test_quantity_with_unit_in_german():
+    with translation.override("de"):
+        assert quantity_with_unit(Decimal("21"), "piece") == "21 Stück"
+        assert quantity_with_unit(Decimal("1.5"), "hour") == "1.5 Stunden"
