@@ -26,10 +26,12 @@ class Command(BaseCommand):
         # rather than leave them on the broker for a worker to send later.
         eager = app.conf.task_always_eager
         app.conf.task_always_eager = True
-        # Without this, every task run here logs a line.
-        task_log = logging.getLogger("celery.app.trace")
-        task_log_level = task_log.level
-        task_log.setLevel(logging.WARNING)
+        # Without this, every task run here logs a line, and the in-memory broker's first
+        # connection a warning that it has no hostname.
+        quiet = {name: logging.getLogger(name) for name in ("celery.app.trace", "kombu.connection")}
+        levels = {name: log.level for name, log in quiet.items()}
+        for log in quiet.values():
+            log.setLevel(logging.ERROR)
         try:
             with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
                 mail.outbox = getattr(mail, "outbox", [])
@@ -38,7 +40,8 @@ class Command(BaseCommand):
                 held_back = len(mail.outbox) - before
         finally:
             app.conf.task_always_eager = eager
-            task_log.setLevel(task_log_level)
+            for name, log in quiet.items():
+                log.setLevel(levels[name])
         for line in town.summary(emails_held_back=held_back):
             self.stdout.write(line)
         self.stdout.write("")
