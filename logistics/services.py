@@ -69,7 +69,7 @@ def delivery_window_reserve(
     )
     won = DeliveryWindow.objects.filter(
         collective=collective, starts_at=starts_at, taken__lt=capacity
-    ).update(taken=F("taken") + 1, capacity=capacity)
+    ).update(taken=F("taken") + 1, capacity=capacity, ends_at=ends_at)
     if not won:
         raise WindowFull()
     return DeliveryWindow.objects.get(collective=collective, starts_at=starts_at)
@@ -322,7 +322,17 @@ def _pickup_call_off(job: DeliveryJob, pickup: JobPickup, actor) -> None:
     job.volume_litres = max(job.volume_litres - litres, Decimal("0"))
     job.fee = job.fee - order.delivery_fee
     _reprice(job)
-    job.save()
+    # Only what the call-off changes: a claim made meanwhile is never written back.
+    job.save(
+        update_fields=[
+            "weight_kg",
+            "volume_litres",
+            "fee",
+            "distance_km",
+            "courier_pay",
+            "updated_at",
+        ]
+    )
     _event(job, job.status, job.courier, note=note)
     if job.status == S.CLAIMED and not job.pickups.filter(picked_up_at=None).exists():
         # The other shops' goods are already on the bike: the ride goes on to the customer.
@@ -523,6 +533,10 @@ def jobs_assign(*, collective_id: int, job_ids: list[int], courier: Courier | No
     changed = 0
     now = timezone.now()
     for job in jobs:
+        # Asked again under the lock: a pickup committed while we waited for it is not seen
+        # by the query's own filter.
+        if job.pickups.exclude(picked_up_at=None).exists():
+            continue
         if courier is None:
             job.status, job.courier, job.claimed_at = S.OPEN, None, None
             _event(job, S.OPEN, note=_("Unassigned by %(name)s.") % {"name": by})

@@ -96,8 +96,16 @@ def payment_failed(*, provider: str, reference: str, event_id: str) -> Payment |
     return payment
 
 
+@transaction.atomic
 def _cancel_unpaid_orders(purchase: Purchase, note: str) -> None:
-    for order in purchase.orders.filter(status=Order.Status.AWAITING_PAYMENT).order_by("pk"):
+    # Every unpaid order of the purchase is locked before any is cancelled, so a customer
+    # cancelling one of them at the same moment waits instead of deadlocking on the window.
+    unpaid = list(
+        purchase.orders.select_for_update()
+        .filter(status=Order.Status.AWAITING_PAYMENT)
+        .order_by("pk")
+    )
+    for order in unpaid:
         order_transition(order=order, to_status=Order.Status.CANCELLED, note=note)
 
 
