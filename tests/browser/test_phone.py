@@ -82,10 +82,12 @@ def test_no_page_scrolls_sideways_at_360px(signed_in, seeded_town, entry):
     response = page.goto(seeded_town.url + path_of(entry))
     assert response.ok, f"{page.url} answered {response.status}"
     page.wait_for_load_state("load")
+    # For the message: the outermost elements reaching past the right edge.
     widths = page.evaluate(
         "() => [document.documentElement.scrollWidth, window.innerWidth,"
         " [...document.querySelectorAll('body *')]"
-        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1)"
+        ".filter(e => e.getBoundingClientRect().right > window.innerWidth + 1"
+        " && e.parentElement.getBoundingClientRect().right <= window.innerWidth + 1)"
         ".slice(0, 5).map(e => e.tagName + '.' + e.className)]"
     )
     scroll_width, viewport, too_wide = widths
