@@ -183,27 +183,11 @@ def job_action(request, job_id, action):
     if request.headers.get(REPLAY_HEADER) and action in ("pickup", "deliver"):
         return _replay(request, job_id, action, courier)
     try:
-        if action == "pickup":
-            form = CodeForm(request.POST)
-            services.job_pick_up(
-                job_id=job_id,
-                courier=courier,
-                code=request.POST.get("code", ""),
-                happened_at=_when(form),
-            )
-            messages.success(request, _("Picked up."))
-        elif action == "deliver":
-            form = DeliveryForm(request.POST, request.FILES)
-            services.job_deliver(
-                job_id=job_id,
-                courier=courier,
-                code=request.POST.get("code", ""),
-                photo=request.FILES.get("photo"),
-                note=request.POST.get("note", ""),
-                happened_at=_when(form),
-            )
-            messages.success(request, _("Delivered. Thank you!"))
-            return redirect("logistics:open_jobs")
+        if action in ("pickup", "deliver"):
+            message = _confirm(request, job_id, action, courier)
+            messages.success(request, message)
+            if action == "deliver":
+                return redirect("logistics:open_jobs")
         elif action == "unclaim":
             services.job_unclaim(
                 job_id=job_id, courier=courier, reason=request.POST.get("reason", "")
@@ -225,30 +209,34 @@ def job_action(request, job_id, action):
     return redirect("logistics:job", job_id=job_id)
 
 
+def _confirm(request, job_id, action, courier) -> str:
+    """The courier's pickup (the shop's code) or delivery (the customer's code, or a photo
+    and a note), made now or, from the offline queue, when it happened; what to tell them."""
+    if action == "pickup":
+        services.job_pick_up(
+            job_id=job_id,
+            courier=courier,
+            code=request.POST.get("code", ""),
+            happened_at=_when(CodeForm(request.POST)),
+        )
+        return _("Picked up.")
+    services.job_deliver(
+        job_id=job_id,
+        courier=courier,
+        code=request.POST.get("code", ""),
+        photo=request.FILES.get("photo"),
+        note=request.POST.get("note", ""),
+        happened_at=_when(DeliveryForm(request.POST, request.FILES)),
+    )
+    return _("Delivered. Thank you!")
+
+
 def _replay(request, job_id, action, courier):
     """A pickup or delivery confirmed offline, sent when the phone is back online: 200 with
     the outcome (also when it had already been recorded: sending twice is harmless), 409 with
     the server's reason when refused. Nothing changes on a refusal."""
     try:
-        if action == "pickup":
-            form = CodeForm(request.POST)
-            services.job_pick_up(
-                job_id=job_id,
-                courier=courier,
-                code=request.POST.get("code", ""),
-                happened_at=_when(form),
-            )
-            message = _("Picked up.")
-        else:
-            form = DeliveryForm(request.POST)
-            services.job_deliver(
-                job_id=job_id,
-                courier=courier,
-                code=request.POST.get("code", ""),
-                note=request.POST.get("note", ""),
-                happened_at=_when(form),
-            )
-            message = _("Delivered. Thank you!")
+        message = _confirm(request, job_id, action, courier)
     except AlreadyDone as done:
         return JsonResponse({"ok": True, "message": str(done.message)})
     except JobRefused as refused:
