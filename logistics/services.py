@@ -2,6 +2,7 @@
 one courier), picked up and delivered with codes. Orders follow the job's progress."""
 
 import datetime
+import itertools
 import secrets
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -37,11 +38,26 @@ def _event(job, to_status, courier=None, note="", happened_at=None):
     )
 
 
-def _route_km(job: DeliveryJob) -> float:
+def ride_km(*, pickups: list[Point], drop: Point) -> Decimal:
+    """The ride's length in km, to the metre: every pickup in order, then the drop-off."""
+    stops = [*pickups, drop]
+    return Decimal(str(round(sum(distance_km(a, b) for a, b in itertools.pairwise(stops)), 2)))
+
+
+def courier_pay_for(*, collective: Collective, route_km: Decimal, currency) -> Money:
+    """What a courier earns for a ride: the collective's base plus its rate per kilometre."""
+    return _money(
+        collective.courier_pay_base.amount + collective.courier_pay_per_km.amount * route_km,
+        currency,
+    )
+
+
+def _route_km(job: DeliveryJob) -> Decimal:
     shops = [p.shop for p in job.pickups.select_related("shop").order_by("pk")]
-    drop = Point(job.drop_latitude, job.drop_longitude)
-    stops = [Point(s.latitude, s.longitude) for s in shops] + [drop]
-    return sum(distance_km(a, b) for a, b in zip(stops, stops[1:], strict=False))
+    return ride_km(
+        pickups=[Point(s.latitude, s.longitude) for s in shops],
+        drop=Point(job.drop_latitude, job.drop_longitude),
+    )
 
 
 def _money(value: Decimal, currency) -> Money:
@@ -160,12 +176,10 @@ def _order_load(order) -> tuple[Decimal, Decimal]:
 
 def _reprice(job: DeliveryJob) -> None:
     """The route over the job's pickups and what the courier earns for it."""
-    collective = job.collective
-    route = Decimal(str(round(_route_km(job), 2)))
+    route = _route_km(job)
     job.distance_km = route
-    job.courier_pay = _money(
-        collective.courier_pay_base.amount + collective.courier_pay_per_km.amount * route,
-        job.fee.currency,
+    job.courier_pay = courier_pay_for(
+        collective=job.collective, route_km=route, currency=job.fee.currency
     )
 
 

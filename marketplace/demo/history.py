@@ -33,10 +33,11 @@ from djmoney.money import Money
 from governance.selectors import fee_in_force
 from logistics.loads import goods_load
 from logistics.models import Courier, DeliveryJob, JobEvent, JobPickup
+from logistics.services import courier_pay_for, ride_km
 from loyalty import services as loyalty
 from loyalty.models import LedgerTransaction, Settlement
 from loyalty.services.settlement import settlement_run_due
-from marketplace.geo import Point, distance_km
+from marketplace.geo import Point
 from orders.delivery import pickup_slots, quote_delivery
 from orders.models import Order, OrderEvent, OrderLine, Payment, Purchase
 from orders.services.checkout import DeliveryAddress
@@ -442,9 +443,8 @@ class _Past:
                 line_kg, line_litres = goods_load(line.product, line.quantity)
                 kg, litres = kg + line_kg, litres + line_litres
         drop = Point(first.delivery_latitude, first.delivery_longitude)
-        stops = [Point(o.shop.latitude, o.shop.longitude) for o in riding] + [drop]
-        route = Decimal(
-            str(round(sum(distance_km(a, b) for a, b in zip(stops, stops[1:], strict=False)), 2))
+        route = ride_km(
+            pickups=[Point(o.shop.latitude, o.shop.longitude) for o in riding], drop=drop
         )
         claimed = ready_at + datetime.timedelta(minutes=rng.randint(3, 20))
         picked = claimed + datetime.timedelta(minutes=rng.randint(6, 15) * len(riding))
@@ -468,8 +468,8 @@ class _Past:
             volume_litres=litres,
             distance_km=route,
             fee=_money(sum((o.delivery_fee.amount for o in riding), Decimal("0"))),
-            courier_pay=_money(
-                collective.courier_pay_base.amount + collective.courier_pay_per_km.amount * route
+            courier_pay=courier_pay_for(
+                collective=collective, route_km=route, currency=settings.DEFAULT_CURRENCY
             ),
             claimed_at=claimed,
             picked_up_at=picked,
