@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from .models import Postcode, User
+from .models import OutboxMessage, Postcode, User
+from .outbox import outbox_retry
 
 
 @admin.register(User)
@@ -26,3 +27,24 @@ class PersonAdmin(UserAdmin):
 class PostcodeAdmin(admin.ModelAdmin):
     list_display = ["code", "name", "latitude", "longitude"]
     search_fields = ["code", "name"]
+
+
+@admin.register(OutboxMessage)
+class OutboxMessageAdmin(admin.ModelAdmin):
+    """What operators look at when an email did not arrive: each side effect, its state, its
+    tries and the last error; "try again now" for one that failed for good."""
+
+    list_display = ["pk", "topic", "handler", "state", "attempts", "available_at", "created_at"]
+    list_filter = ["state", "topic"]
+    search_fields = ["topic", "handler", "last_error"]
+    date_hierarchy = "created_at"
+    readonly_fields = [f.name for f in OutboxMessage._meta.fields]
+    actions = ["try_again_now"]
+
+    def has_add_permission(self, request):
+        return False
+
+    @admin.action(description=_("Try again now"))
+    def try_again_now(self, request, queryset):
+        count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
+        self.message_user(request, _("%(count)s messages will be tried again.") % {"count": count})

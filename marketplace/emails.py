@@ -25,3 +25,20 @@ def send_templated_email(*, to: list[str], template: str, context: dict) -> None
     message = EmailMultiAlternatives(subject=f"[{settings.SITE_NAME}] {subject}", body=text, to=to)
     message.attach_alternative(html, "text/html")
     message.send()
+
+
+def send_templated_email_once(*, event, to: list[str], template: str, context: dict) -> int:
+    """For an outbox subscriber: the email to each address in `to` separately (nobody sees
+    the others' addresses), skipping whoever this event already reached. How many were sent."""
+    from .outbox import once_per_recipient
+
+    sent = 0
+    for address in dict.fromkeys(a for a in to if a):
+        sent += once_per_recipient(
+            event,
+            address,
+            lambda address=address: send_templated_email(
+                to=[address], template=template, context=context
+            ),
+        )
+    return sent

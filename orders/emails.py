@@ -3,7 +3,7 @@
 from marketplace.emails import send_templated_email
 from shops.models import ShopMembership
 
-from .models import Order, OrderEvent, Purchase
+from .models import Order, OrderEvent
 
 
 def shop_recipients(order: Order) -> list[str]:
@@ -13,21 +13,6 @@ def shop_recipients(order: Order) -> list[str]:
     if order.shop.email:
         emails.add(order.shop.email)
     return sorted(emails)
-
-
-def send_purchase_confirmation(purchase: Purchase) -> None:
-    orders = list(purchase.orders.select_related("shop").prefetch_related("lines"))
-    send_templated_email(
-        to=[purchase.email],
-        template="orders/email/purchase",
-        context={"purchase": purchase, "orders": orders},
-    )
-    for order in orders:
-        send_templated_email(
-            to=shop_recipients(order),
-            template="orders/email/new_order",
-            context={"purchase": purchase, "order": order},
-        )
 
 
 def send_order_event(event: OrderEvent) -> None:

@@ -82,7 +82,6 @@ class Purchase(TimeStamped):
     notes = models.TextField(_("notes"), blank=True)
     payment_method = models.CharField(_("payment"), max_length=20, choices=PaymentMethod.choices)
     total = money_field(_("total"))
-    emails_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("purchase")

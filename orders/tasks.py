@@ -4,23 +4,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from . import emails, services
-from .models import Order, OrderEvent, Purchase
-
-
-@shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
-def send_purchase_emails_task(purchase_id: int) -> bool:
-    # Claim first, so a re-delivered task does not send twice; un-claim if sending fails.
-    claimed = Purchase.objects.filter(pk=purchase_id, emails_sent_at__isnull=True).update(
-        emails_sent_at=timezone.now()
-    )
-    if not claimed:
-        return False
-    try:
-        emails.send_purchase_confirmation(Purchase.objects.get(pk=purchase_id))
-    except Exception:
-        Purchase.objects.filter(pk=purchase_id).update(emails_sent_at=None)
-        raise
-    return True
+from .models import Order, OrderEvent
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)

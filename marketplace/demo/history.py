@@ -283,7 +283,6 @@ class _Past:
             phone="+49 30 555 0100",
             payment_method=Purchase.PaymentMethod.ON_COLLECTION,
             total=_money(Decimal("0")),
-            emails_sent_at=placed_at,
             created_at=placed_at,
             updated_at=placed_at,
         )

@@ -287,6 +287,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.send_presale_reminders_task",
         "schedule": 24 * 3600,
     },
+    "sweep-outbox": {
+        "task": "marketplace.tasks.sweep_outbox_task",
+        "schedule": 60,
+    },
     "cancel-unpaid-orders": {
         "task": "orders.tasks.cancel_unpaid_orders_task",
         "schedule": 60,
@@ -296,6 +300,13 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 60,
     },
 }
+
+# The outbox (marketplace.outbox). A lease outlasts any subscriber's work, so a message is
+# retried only when its worker really died; ten tries with a doubling pause span ~4 hours.
+OUTBOX_LEASE_SECONDS = int(os.environ.get("OUTBOX_LEASE_SECONDS", "300"))
+OUTBOX_MAX_ATTEMPTS = 10
+OUTBOX_SWEEP_GRACE_SECONDS = 30
+OUTBOX_BROKER_PAUSE_SECONDS = 10
 
 CACHES = {
     "default": (

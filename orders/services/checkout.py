@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from logistics.loads import goods_load
+from marketplace import events
 from marketplace.geo import Point
 from marketplace.money import money_from_cents
 from shops.models import Product, Shop
@@ -230,9 +231,8 @@ def _place(*, cart, customer, request, now) -> Purchase:
     )
     CartLine.objects.filter(cart=cart, product_id__in=list(products)).delete()
 
-    from ..tasks import send_purchase_emails_task
-
-    transaction.on_commit(lambda: send_purchase_emails_task.delay(purchase.pk))
+    # The confirmation emails go from the outbox once this transaction commits.
+    events.publish("purchase.placed", purchase=purchase)
     return purchase
 
 
