@@ -9,6 +9,10 @@ that made it happen. Who reacts is listed in one place, `marketplace.subscriptio
 - `after_commit` subscribers get an outbox row written in the same transaction and run after
   commit from the relay (`marketplace.outbox`): emails, calls to outside services, anything
   that must not happen unless the change was committed, and must not be lost if it was.
+
+An app that needs an answer from an app that depends on it (orders asking what delivery costs)
+asks a question with `ask("delivery.quote", ...)`; the registry names the one provider. So
+orders imports none of the apps that react to it, and nothing imports in a circle.
 """
 
 import functools
@@ -79,6 +83,15 @@ def check_registry() -> None:
     for listed in subscriptions.SUBSCRIBERS.values():
         for subscriber in listed:
             resolve(subscriber.handler)
+    for provider in subscriptions.PROVIDERS.values():
+        resolve(provider)
+
+
+def ask(question: str, **kwargs):
+    """The answer of the one provider the registry names for `question`."""
+    from . import subscriptions
+
+    return resolve(subscriptions.PROVIDERS[question])(**kwargs)
 
 
 def _plain(objects: dict[str, Any]) -> dict[str, Any]:

@@ -14,3 +14,6 @@ SUBSCRIBERS = {
         after_commit("orders.handlers.email_purchase_placed"),
     ],
 }
+
+# Questions an app asks of an app that depends on it, and the one function that answers.
+PROVIDERS: dict[str, str] = {}

@@ -220,3 +220,13 @@ def test_each_recipient_gets_the_message_once_across_retries(django_capture_on_c
     assert outbox.outbox_deliver(message_id=message.pk, now=later) == "done"
     assert [m.to for m in mail.outbox] == [["ada@example.org"], ["bo@example.org"]]
     assert OutboxReceipt.objects.filter(message=message).count() == 2
+
+
+def answer_the_fee(*, day):
+    return f"fee on {day}"
+
+
+def test_a_question_is_answered_by_its_one_provider(monkeypatch):
+    providers = {**subscriptions.PROVIDERS, "test.fee": f"{__name__}.answer_the_fee"}
+    monkeypatch.setattr(subscriptions, "PROVIDERS", providers)
+    assert events.ask("test.fee", day="Monday") == "fee on Monday"
