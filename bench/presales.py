@@ -57,7 +57,7 @@ def main():
     from loyalty import services
     from loyalty.exceptions import NotEnoughValue
     from loyalty.models import Account, Campaign, CampaignEvent
-    from loyalty.services import presales
+    from loyalty.presales import services as presales
     from marketplace.celery import app
     from marketplace.models import User
     from shops.models import Shop, ShopMembership

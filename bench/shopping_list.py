@@ -1,9 +1,9 @@
 """Shopping lists on the bench database (run by bench/run.py; prints JSON on stdout):
 
-- planning: shops.trip_planner.plan_trip for a 20-line list against 50 candidate shops,
+- planning: shops.lists.trip_planner.plan_trip for a 20-line list against 50 candidate shops,
   random instances with a fixed seed, one core (pure Python, no database); and, on small
   instances (8 shops), the heuristic's gap to the exact optimum;
-- matching: shops.list_matching.match_lines for a 20-line list against the whole seeded
+- matching: shops.lists.matching.match_lines for a 20-line list against the whole seeded
   catalogue (100,000 products in a full run), and the list and trip pages' data
   (shopping_list_page, shopping_list_trip) for the same list;
 - planning ahead: shopping_list_trip for the same list setting off next Saturday at 10:00,
@@ -54,7 +54,7 @@ def log(message: str) -> None:
 
 def planning_instances(count: int, shops: int, items: int, seed: int = 20):
     from marketplace.geo import Point
-    from shops.trip_planner import Candidate
+    from shops.lists.trip_planner import Candidate
 
     rng = random.Random(seed)
     centre = Point(52.5163, 13.3777)
@@ -78,7 +78,7 @@ def planning_instances(count: int, shops: int, items: int, seed: int = 20):
 
 
 def measure_planning(count: int) -> dict:
-    from shops.trip_planner import plan_trip
+    from shops.lists.trip_planner import plan_trip
 
     samples = []
     for start, candidates in planning_instances(count, shops=50, items=20):
@@ -108,9 +108,9 @@ def measure_matching(repeats: int) -> dict:
     from django.test.utils import CaptureQueriesContext
 
     from marketplace.geo import Point
-    from shops.list_matching import lines_from_text, match_lines
+    from shops.lists.matching import lines_from_text, match_lines
+    from shops.lists.selectors import shopping_list_page, shopping_list_trip
     from shops.models import Product
-    from shops.shopping_list_selectors import shopping_list_page, shopping_list_trip
 
     lines = lines_from_text(LINES)
     start = Point(*settings.NODE_CENTRE)
@@ -153,8 +153,8 @@ def measure_matching(repeats: int) -> dict:
 def _bench_list(owner_email: str, start, **fields):
     from django.contrib.auth import get_user_model
 
+    from shops.lists.services import shopping_list_check_text
     from shops.models import ShoppingList, ShoppingListLine
-    from shops.services.shopping_list import shopping_list_check_text
 
     owner, _ = get_user_model().objects.get_or_create(email=owner_email)
     shopping_list = ShoppingList.objects.create(
@@ -191,8 +191,8 @@ def measure_timed_trip(repeats: int, shops: int = 50) -> dict:
     from django.utils import timezone
 
     from marketplace.geo import Point
+    from shops.lists.selectors import shopping_list_page, shopping_list_trip
     from shops.models import OpeningHours, Shop, ShopClosure
-    from shops.shopping_list_selectors import shopping_list_page, shopping_list_trip
 
     start = Point(*settings.NODE_CENTRE)
     today = timezone.localdate()

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.charts import bar_chart
 from shops import selectors as shop_selectors
-from shops.views.dashboard import render_dashboard
+from shops.dashboard import render_dashboard
 
 from . import selectors, services
 from .exceptions import GovernanceError, NotAMember

@@ -11,7 +11,9 @@ from django.core.mail import mail_admins
 from django.utils import timezone
 
 from . import emails, services
-from .models import Account, LedgerTransaction
+from .models import Account, LedgerTransaction, Pledge
+from .presales import emails as presale_emails
+from .presales import services as presales
 
 log = logging.getLogger(__name__)
 
@@ -96,67 +98,47 @@ def settle_points_task() -> int:
 # Presale campaigns ---------------------------------------------------------------------------
 @shared_task
 def close_due_campaigns_task() -> int:
-    from .services import presales
-
     return presales.campaigns_close_due()
 
 
 @shared_task
 def open_due_redemptions_task() -> int:
-    from .services import presales
-
     return presales.campaigns_open_redemption_due()
 
 
 @shared_task
 def end_due_redemptions_task() -> int:
-    from .services import presales
-
     return presales.campaigns_end_redemption_due()
 
 
 @shared_task
 def lapse_unpaid_pledges_task() -> int:
-    from .services import presales
-
     return presales.pledges_lapse_unpaid()
 
 
 @shared_task
 def send_presale_reminders_task() -> int:
-    from .services import presales
-
     return presales.presale_reminders_due()
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def send_presale_reminder_task(pledge_id: int) -> bool:
-    from . import presale_emails
-    from .services import presales
-
     return presale_emails.send_reminder(pledge_id=pledge_id, services=presales)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def send_pledge_receipt_task(pledge_id: int) -> bool:
-    from . import presale_emails
-
     return presale_emails.send_receipt(pledge_id=pledge_id)
 
 
 @shared_task(autoretry_for=(OSError,), retry_backoff=True, max_retries=8)
 def send_campaign_event_email_task(event_id: int) -> int:
-    from . import presale_emails
-
     return presale_emails.send_campaign_event(event_id=event_id)
 
 
 @shared_task(bind=True, max_retries=8)
 def refund_pledge_task(self, pledge_id: int) -> None:
     import stripe
-
-    from .models import Pledge
-    from .services import presales
 
     try:
         presales.pledge_refund_money(pledge=Pledge.objects.get(pk=pledge_id))

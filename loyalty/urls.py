@@ -1,7 +1,7 @@
 from django.urls import path
 
+from .presales import views as presales
 from .views import points as views
-from .views import presales
 
 app_name = "loyalty"
 
@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path("dashboard/<int:shop_id>/offers/", views.shop_offers, name="shop_offers"),
     path("dashboard/<int:shop_id>/settlement/", views.shop_settlement, name="shop_settlement"),
-    # Presale campaigns (views/presales.py) ---------------------------------------------
+    # Presale campaigns (presales/views.py) ---------------------------------------------
     path("presales/", presales.presale_list, name="presale_list"),
     path("presales/<int:campaign_id>/", presales.campaign_detail, name="campaign_detail"),
     path("presales/<int:campaign_id>/pledge/", presales.pledge_create, name="pledge_create"),

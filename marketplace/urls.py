@@ -21,7 +21,7 @@ urlpatterns = [
     path("", include(marketplace_patterns)),
     path("search/", shop_views.search, name="search"),
     path("shops/", include("shops.urls")),
-    path("list/", include("shops.shopping_list_urls")),
+    path("list/", include("shops.lists.urls")),
     path("dashboard/", include("shops.dashboard_urls")),
     path("api/v1/", include("shops.api_urls")),
     path("", include("orders.urls")),

@@ -406,7 +406,7 @@ def stripe_webhook(request):
     session = event["data"]["object"]
     if (session.get("metadata") or {}).get("pledge_id"):
         # A presale pledge's Checkout session: the loyalty app confirms or lapses it.
-        from loyalty.services.presales import pledge_stripe_event
+        from loyalty.presales.services import pledge_stripe_event
 
         pledge_stripe_event(event=event)
     elif event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":

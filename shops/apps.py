@@ -10,8 +10,9 @@ class ShopsConfig(AppConfig):
         from django.contrib.auth.signals import user_logged_in
         from django.db.models.signals import post_delete, post_save
 
+        from .lists.signals import claim_visitor_shopping_lists
         from .models import Synonym
-        from .signals import claim_visitor_shopping_lists, forget_synonyms
+        from .signals import forget_synonyms
 
         user_logged_in.connect(
             claim_visitor_shopping_lists, dispatch_uid="shops-claim-visitor-shopping-lists"

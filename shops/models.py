@@ -548,7 +548,7 @@ class ShoppingListLine(models.Model):
 
     @property
     def parsed_amount(self):
-        from .list_parsing import Amount
+        from .lists.parsing import Amount
 
         if self.amount is None or not self.measure:
             return None

@@ -173,7 +173,7 @@ def searchable_products() -> QuerySet[Product]:
 def search_variants(text: str) -> list[str]:
     """What to look for: the typed text and, when the node's synonyms know one of its
     terms, the shops' names for it ("spuds" → "potatoes"), as shopping lists do."""
-    from .list_matching import query_variants, synonym_table
+    from .lists.matching import query_variants, synonym_table
 
     variants = query_variants(text.lower(), synonym_table())
     return list(dict.fromkeys([text, *(v for v in variants if v != text.lower())]))

@@ -13,8 +13,8 @@ from governance import services as governance_services
 from governance.tests.factories import member_shops
 from loyalty import services as loyalty_services
 from loyalty.models import Campaign
-from loyalty.services import presales
-from loyalty.tests.presale_factories import campaign, give_points, paid_pledge, redeeming
+from loyalty.presales import services as presales
+from loyalty.presales.tests.factories import campaign, give_points, paid_pledge, redeeming
 from loyalty.tests.test_points import staff_of
 from marketplace.tests.factories import UserFactory
 from orders import services as order_services

@@ -1,6 +1,6 @@
-"""Every write of the loyalty app. Points (earning, spending, levels, the counter, offers),
-settlement and expiry, and presale campaigns live in their own modules; all of them post
-through ledger.ledger_post."""
+"""Every write of the loyalty app. Points (earning, spending, levels, the counter, offers)
+and settlement and expiry live in their own modules; presale campaigns in loyalty.presales.
+All of them post through ledger.ledger_post."""
 
 from .ledger import (  # noqa: F401
     account_for_shop,

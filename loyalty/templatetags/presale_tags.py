@@ -1,7 +1,7 @@
 from django import template
 from django.conf import settings
 
-from .. import presale_selectors
+from ..presales import selectors as presale_selectors
 
 register = template.Library()
 

@@ -20,7 +20,7 @@ from djmoney.money import Money
 from marketplace import webapp
 from marketplace.money import money_from_cents
 from shops import selectors as shop_selectors
-from shops.views.dashboard import render_dashboard
+from shops.dashboard import render_dashboard
 
 from .. import selectors, services
 from ..exceptions import LedgerRefused

@@ -29,9 +29,9 @@ from governance.models import Member
 from logistics.demo import collective_demo_hours
 from logistics.models import Collective, Courier
 from marketplace.models import Postcode
+from shops.lists.services import shopping_list_demo_load
 from shops.models import Category, Label, OpeningHours, Product, ProductPhoto, Shop, ShopMembership
 from shops.services.photos import shared_photo_files, shared_photo_store
-from shops.services.shopping_list import shopping_list_demo_load
 
 from . import catalogue, pictures
 
@@ -532,7 +532,7 @@ class DemoTown:
         from loyalty.demo import load_loyalty_demo
 
         load_loyalty_demo(shops=shops, domain=DEMO_DOMAIN)
-        from loyalty.presale_demo import load_presale_demo
+        from loyalty.presales.demo import load_presale_demo
 
         load_presale_demo(shops=shops, domain=DEMO_DOMAIN)
         from governance.demo import load_governance_demo

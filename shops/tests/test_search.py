@@ -10,7 +10,7 @@ from django.urls import reverse
 from djmoney.money import Money
 
 from marketplace.models import Postcode
-from shops.list_matching import LineToMatch, match_lines
+from shops.lists.matching import LineToMatch, match_lines
 from shops.models import Category, Shop, Synonym, UnmetSearch
 from shops.selectors import product_search
 
@@ -250,7 +250,7 @@ def test_a_typo_is_no_demand_signal_but_a_term_nobody_sells_is(client):
 
 def test_a_shopping_list_line_with_a_typo_finds_the_product_and_is_no_demand_signal():
     from marketplace.tests.factories import UserFactory
-    from shops.services import shopping_list as list_services
+    from shops.lists import services as list_services
 
     ProductFactory(title="Rye sourdough loaf")
 

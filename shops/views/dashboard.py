@@ -21,6 +21,7 @@ from orders import selectors as order_selectors
 from orders.models import Order
 
 from .. import catalogue_files, selectors, services
+from ..dashboard import render_dashboard
 from ..dashboard_filters import DashboardProductFilter
 from ..forms import (
     BulkProductForm,
@@ -43,12 +44,6 @@ def dashboard_start(request):
     if len(shops) == 1:
         return redirect("dashboard:home", shop_id=shops[0].pk)
     return render(request, "shops/dashboard/choose_shop.html", {"shops": shops})
-
-
-def render_dashboard(request, template, context, status=200):
-    """Render a dashboard page; the navigation shows owners their extra pages."""
-    context.setdefault("role", selectors.member_role(user=request.user, shop=context["shop"]))
-    return render(request, template, context, status=status)
 
 
 def _money(value) -> str:

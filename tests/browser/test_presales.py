@@ -11,7 +11,8 @@ from djmoney.money import Money
 from playwright.sync_api import expect
 
 from loyalty.models import Campaign
-from loyalty.services import card_for, presales
+from loyalty.presales import services as presales
+from loyalty.services import card_for
 from shops.models import Shop
 
 from .test_courier import log_in

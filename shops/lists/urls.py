@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import shopping_list as views
+from . import views
 
 app_name = "shopping_list"
 

@@ -13,8 +13,8 @@ from djmoney.money import Money
 
 from marketplace.money import money_from_cents
 
-from .models import Account, Campaign, Entry, LedgerTransaction, Pledge
-from .services.presales import HONOURED
+from ..models import Account, Campaign, Entry, LedgerTransaction, Pledge
+from .services import HONOURED
 
 S = Campaign.Status
 PUBLIC = [S.OPEN, S.FUNDED, S.MISSED_KEPT, S.MISSED_REFUNDED, S.REDEEMING, S.ENDED, S.CANCELLED]

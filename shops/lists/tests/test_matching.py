@@ -7,8 +7,8 @@ from decimal import Decimal
 import pytest
 from django.core.management import call_command
 
-from shops.list_matching import lines_from_text, match_lines
-from shops.list_parsing import title_size
+from shops.lists.matching import lines_from_text, match_lines
+from shops.lists.parsing import title_size
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 

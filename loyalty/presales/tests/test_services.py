@@ -10,12 +10,12 @@ from django.utils import timezone
 from loyalty import services
 from loyalty.exceptions import CampaignError, NotEnoughPoints, NotEnoughValue, RedemptionNotOpen
 from loyalty.models import Campaign, CampaignEvent, Entry, LedgerTransaction, Pledge
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.tests.factories import UserFactory
 from shops.tests.factories import ShopFactory
 
-from .presale_factories import campaign, eur, give_points, holding, paid_pledge, redeeming, token
-from .presale_stripe import install
+from .factories import campaign, eur, give_points, holding, paid_pledge, redeeming, token
+from .fake_stripe import install
 
 pytestmark = pytest.mark.django_db
 
@@ -600,7 +600,7 @@ def test_a_paid_pledge_sends_the_supporter_one_receipt_with_the_terms(
     body = mail.outbox[0].body
     assert "interest-free loan" in body and "not a donation" in body
     assert "The shop keeps the money and honours every pledge" in body
-    from loyalty import presale_emails
+    from loyalty.presales import emails as presale_emails
 
     assert presale_emails.send_receipt(pledge_id=pledge.pk) is False
     assert len(mail.outbox) == 1

@@ -9,7 +9,7 @@ from djmoney.money import Money
 
 from loyalty import services
 from loyalty.models import Campaign, CampaignEvent, LedgerTransaction
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.tests.factories import UserFactory
 from shops.tests.factories import ShopFactory
 

@@ -16,10 +16,9 @@ from marketplace.geo import Point
 from orders import selectors as order_selectors
 from orders import services as order_services
 
-from .. import shopping_list_selectors as selectors
 from ..exceptions import ShoppingListError
-from ..services import shopping_list as services
-from ..shopping_list_forms import AddLineForm, LineChangeForm, ShoppingListForm, StartForm
+from . import selectors, services
+from .forms import AddLineForm, LineChangeForm, ShoppingListForm, StartForm
 
 
 def _visitor_key_for_writing(request) -> str:

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from marketplace.geo import Point, distance_km
-from shops.trip_planner import Candidate, plan_trip, trip_length
+from shops.lists.trip_planner import Candidate, plan_trip, trip_length
 
 CENTRE = Point(52.5163, 13.3777)
 

@@ -10,8 +10,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from djmoney.money import Money
 
-from .forms import new_form_key
-from .models import Campaign, Pledge
+from ..forms import new_form_key
+from ..models import Campaign, Pledge
 
 
 def _amount_field(label, **kwargs):

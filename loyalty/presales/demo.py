@@ -13,8 +13,9 @@ from djmoney.money import Money
 
 from shops.models import ShopMembership
 
-from .models import Campaign, CampaignEvent, Pledge
-from .services import card_for, presales
+from ..models import Campaign, CampaignEvent, Pledge
+from ..services import card_for
+from . import services as presales
 
 OVEN = "A second sourdough oven"
 COLD_ROOM = "A cold room for local vegetables"

@@ -25,7 +25,7 @@ from marketplace.money import cents_of
 
 from ..exceptions import CampaignError, NotEnoughPoints, RedemptionNotOpen
 from ..models import Account, Campaign, CampaignEvent, LedgerTransaction, Pledge
-from .ledger import (
+from ..services.ledger import (
     account_for_shop,
     account_for_supporter,
     ledger_post,
@@ -736,7 +736,7 @@ def presale_redeem(
         actor=actor,
     )
     if actor is not None:
-        from .points import card_use_notify
+        from ..services.points import card_use_notify
 
         card_use_notify(record=record)
     return record

@@ -8,8 +8,8 @@ from django.utils import timezone
 
 from marketplace.money import money_from_cents
 
-from . import emails
-from .models import Account, Campaign, CampaignEvent, Pledge
+from .. import emails
+from ..models import Account, Campaign, CampaignEvent, Pledge
 
 
 def send_campaign_event(*, event_id: int) -> int:

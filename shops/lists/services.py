@@ -15,11 +15,11 @@ from django.utils.translation import gettext as _
 from marketplace.geo import Point, distance_km
 
 from ..exceptions import ShoppingListError
-from ..list_matching import LineToMatch, match_lines
-from ..list_parsing import MAX_LINE_LENGTH, MAX_LINES, ParsedLine, parse_line, split_lines
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
 from ..selectors import search_term_found_anywhere
-from .photos import unmet_search_record
+from ..services.photos import unmet_search_record
+from .matching import LineToMatch, match_lines
+from .parsing import MAX_LINE_LENGTH, MAX_LINES, ParsedLine, parse_line, split_lines
 
 # Lines quoted back in an error message about unreadable lines.
 QUOTED_LINES = 3
@@ -246,7 +246,7 @@ def shopping_list_set_start(
     _check_sets_off_at(sets_off_at, now or timezone.now())
     label = ""
     if point is None:
-        from ..shopping_list_selectors import place_point
+        from .selectors import place_point
 
         label = " ".join((place or "").split())[:120]
         point = place_point(label)

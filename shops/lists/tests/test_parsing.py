@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from shops.list_parsing import (
+from shops.lists.parsing import (
     Measure,
     parse_line,
     quantity_to_buy,

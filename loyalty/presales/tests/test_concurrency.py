@@ -6,10 +6,10 @@ import pytest
 from loyalty import services
 from loyalty.exceptions import NotEnoughValue
 from loyalty.models import LedgerTransaction
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.tests.concurrency import run_together
 
-from .presale_factories import campaign, holding, paid_pledge, redeeming
+from .factories import campaign, holding, paid_pledge, redeeming
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 

@@ -18,15 +18,14 @@ from marketplace.models import Postcode
 from marketplace.tests.factories import UserFactory
 from orders.models import CartLine
 from orders.tests.factories import open_every_day
-from shops.models import OpeningHours, ShoppingList, ShoppingListLine, Synonym, UnmetSearch
-from shops.services import shopping_list as services
-from shops.shopping_list_selectors import (
+from shops.lists import services
+from shops.lists.selectors import (
     SESSION_KEY,
     shopping_list_page,
     shopping_list_trip,
 )
-
-from .factories import ProductFactory, ShopFactory
+from shops.models import OpeningHours, ShoppingList, ShoppingListLine, Synonym, UnmetSearch
+from shops.tests.factories import ProductFactory, ShopFactory
 
 pytestmark = pytest.mark.django_db
 CENTRE = settings.NODE_CENTRE

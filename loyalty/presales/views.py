@@ -17,21 +17,21 @@ from djmoney.money import Money
 from marketplace.charts import bar_chart
 from marketplace.money import cents_of, money_from_cents
 from shops import selectors as shop_selectors
-from shops.views.dashboard import render_dashboard
+from shops.dashboard import render_dashboard
 
-from .. import presale_selectors as selectors
 from .. import selectors as points_selectors
 from .. import services as loyalty_services
 from ..exceptions import CampaignError, LedgerRefused
-from ..forms_presales import (
+from ..models import Campaign, Pledge
+from ..views.points import _counter_url
+from . import selectors
+from . import services as presales
+from .forms import (
     CampaignForm,
     CounterPledgeForm,
     CounterPresaleRedeemForm,
     PledgeForm,
 )
-from ..models import Campaign, Pledge
-from ..services import presales
-from .points import _counter_url
 
 S = Campaign.Status
 

@@ -2,7 +2,7 @@
 the trip through town (or the delivery) that gets everything on it.
 
 Every page here costs a fixed number of queries whatever the list's length: lines in one
-query, matching in at most two (shops.list_matching), products, shops with their hours and
+query, matching in at most two (shops.lists.matching), products, shops with their hours and
 the cart's products in one each."""
 
 import datetime
@@ -19,10 +19,10 @@ from djmoney.money import Money
 from marketplace.geo import Point, distance_km
 from orders.quantities import quantity_step
 
-from .list_matching import LineMatch, LineToMatch, Offer, match_lines
-from .list_parsing import quantity_to_buy
-from .models import Shop, ShoppingList, ShoppingListLine
-from .selectors import shop_opening_state, shops_with_opening_state
+from ..models import Shop, ShoppingList, ShoppingListLine
+from ..selectors import shop_opening_state, shops_with_opening_state
+from .matching import LineMatch, LineToMatch, Offer, match_lines
+from .parsing import quantity_to_buy
 from .trip_planner import Candidate, Trip, plan_trip
 
 SESSION_KEY = "shopping_list_key"

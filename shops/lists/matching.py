@@ -25,8 +25,8 @@ from djmoney.money import Money
 from marketplace.geo import Point, distance_km
 from orders.quantities import quantity_step
 
-from .list_parsing import Amount, parse_line, quantity_to_buy, unit_fit
-from .models import Product, Shop, Synonym
+from ..models import Product, Shop, Synonym
+from .parsing import Amount, parse_line, quantity_to_buy, unit_fit
 
 # Per query the database returns at most this many products, and at most this many per shop.
 ROWS_PER_QUERY = 40
@@ -184,7 +184,7 @@ def _plain_hits(text: str, *, fuzzy: bool = False) -> list[Hit]:
         score = 0.1 + 0.1 * in_title / max(len(words), 1)
         hits.append(Hit(pk, score * 0.5 if fuzzy else score, fuzzy))
     if not hits and not fuzzy:
-        from .catalogue_words import spelling_correction
+        from ..catalogue_words import spelling_correction
 
         correction = spelling_correction(text)
         if correction is not None and correction.confident:

@@ -7,8 +7,8 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .list_parsing import MAX_LINES
-from .services.shopping_list import PLANNING_HORIZON_DAYS
+from .parsing import MAX_LINES
+from .services import PLANNING_HORIZON_DAYS
 
 # Long enough for a pasted list far over the limit, so the service can say how many lines
 # it has instead of a bare "too long".

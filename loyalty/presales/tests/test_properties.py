@@ -12,11 +12,11 @@ from hypothesis import strategies as st
 from loyalty import services
 from loyalty.exceptions import LedgerRefused
 from loyalty.models import Account, Campaign, Entry, LedgerTransaction, Pledge
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.money import cents_of
 from marketplace.tests.factories import UserFactory
 
-from .presale_factories import campaign, eur, give_points, token
+from .factories import campaign, eur, give_points, token
 
 pytestmark = pytest.mark.django_db
 

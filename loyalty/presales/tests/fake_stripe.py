@@ -8,11 +8,11 @@ from urllib.parse import parse_qs
 import stripe
 from stripe._http_client import HTTPClient
 
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.tests.factories import UserFactory
 from orders.payments import stripe_card
 
-from .presale_factories import eur, token
+from .factories import eur, token
 
 SECRET = "whsec_test_presales"
 

@@ -10,13 +10,13 @@ from django.utils import timezone
 
 from loyalty import services
 from loyalty.models import Campaign, LedgerTransaction, Pledge
-from loyalty.services import presales
+from loyalty.presales import services as presales
 from marketplace.money import money_from_cents
 from marketplace.tests.factories import UserFactory
 from shops.tests.factories import ShopFactory, ShopMembershipFactory
 
-from .presale_factories import campaign, give_points, holding, paid_pledge, redeeming, token
-from .presale_stripe import completed, expired, install, signed
+from .factories import campaign, give_points, holding, paid_pledge, redeeming, token
+from .fake_stripe import completed, expired, install, signed
 
 pytestmark = pytest.mark.django_db
 
