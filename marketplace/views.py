@@ -1,18 +1,22 @@
+import sys
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.template import loader
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_safe
 
 from governance import selectors as governance_selectors
 from logistics import selectors as logistics_selectors
 from shops import selectors as shop_selectors
 from shops.filters import ProductSearchFilter
 
-from . import services, webapp
+from . import health, services, webapp
 from .forms import ProfileForm
 
 
@@ -52,8 +56,33 @@ def profile(request):
 
 
 def healthz(request):
-    """Liveness for load balancers, and the hello-world baseline of the benchmarks."""
+    """Liveness: the process answers. Touches nothing else, so a database outage does not get
+    healthy web processes restarted; the hello-world baseline of the benchmarks too."""
     return HttpResponse("ok", content_type="text/plain")
+
+
+@never_cache
+@require_safe
+def readyz(request):
+    """Readiness for load balancers and docker-compose: 200 when the database, its
+    migrations, the cache and the broker answer, else 503; both name each part's state."""
+    states = health.readiness()
+    return JsonResponse(states, status=200 if health.is_ready(states) else 503)
+
+
+# How long a browser or crawler is asked to wait before trying again after an outage.
+RETRY_AFTER_SECONDS = 30
+
+
+def server_error(request):
+    """The page for an error nobody caught. A database that cannot answer now (down,
+    restarting, a dropped connection) gets 503 with Retry-After: it will be back. Rendered
+    from the node's settings alone, never the database, since that may be what failed."""
+    context = {"SITE_NAME": settings.SITE_NAME}
+    if health.database_unavailable(sys.exc_info()[1]):
+        page = loader.render_to_string("503.html", context)
+        return HttpResponse(page, status=503, headers={"Retry-After": str(RETRY_AFTER_SECONDS)})
+    return HttpResponse(loader.render_to_string("500.html", context), status=500)
 
 
 def manifest(request):

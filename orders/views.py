@@ -1,4 +1,5 @@
 import json
+import logging
 
 import segno
 import stripe
@@ -22,6 +23,8 @@ from .exceptions import CheckoutError, InvalidQuantity, InvalidTransition, Wrong
 from .forms import AddToCartForm, CartLineForm, CheckoutForm
 from .models import Order, Purchase
 from .payments import stripe_card
+
+logger = logging.getLogger(__name__)
 
 
 def _cart_for_update(request):
@@ -395,16 +398,22 @@ def collect_by_code(request):
 @require_POST
 def stripe_webhook(request):
     """Stripe's signed events. A bad signature or an event older than five minutes is
-    refused; the same event delivered again changes nothing."""
+    refused; the same event delivered again changes nothing; a signed event of a shape we
+    do not act on is acknowledged and ignored."""
     if not settings.STRIPE_WEBHOOK_SECRET:
         raise Http404("Card payments are not configured")
     try:
         event = stripe_card.construct_event(request.body, request.headers.get("Stripe-Signature"))
     except (ValueError, stripe.SignatureVerificationError):
         return HttpResponseBadRequest("invalid signature or payload")
-    event = event.to_dict()
+    event = stripe_card.session_event(event)
+    if event is None:
+        # Signed, so Stripe's own; acknowledged, or Stripe would resend it for days only for
+        # us to ignore it again.
+        logger.warning("Ignored a signed Stripe event of an unexpected shape")
+        return _event_received()
     session = event["data"]["object"]
-    if (session.get("metadata") or {}).get("pledge_id"):
+    if session["metadata"].get("pledge_id"):
         # A presale pledge's Checkout session: the loyalty app confirms or lapses it.
         from loyalty.presales.services import pledge_stripe_event
 
@@ -418,4 +427,8 @@ def stripe_webhook(request):
         )
     elif event["type"] in ("checkout.session.expired", "checkout.session.async_payment_failed"):
         services.payment_failed(provider="card", reference=session["id"], event_id=event["id"])
+    return _event_received()
+
+
+def _event_received() -> HttpResponse:
     return HttpResponse(json.dumps({"received": True}), content_type="application/json")

@@ -155,6 +155,8 @@ DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'var' / 'commonplace.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
+        # A kept connection that broke (the database restarted) is replaced at the next
+        # request's first query, so the site recovers without a restart.
         conn_health_checks=True,
     )
 }
@@ -317,6 +319,10 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
 }
+
+# /readyz answers within this many seconds even when a part it checks hangs, well inside the
+# load balancer's own timeout (docker-compose: 5 s).
+READINESS_TIMEOUT_SECONDS = 2.0
 
 LOGGING = {
     "version": 1,

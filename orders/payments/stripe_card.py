@@ -1,6 +1,9 @@
 """Card payments with Stripe Checkout. Amounts come from our orders, never the browser;
 Stripe confirms by a signed webhook. Without keys, card payment is not offered."""
 
+import json
+from typing import Any
+
 import stripe
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -63,8 +66,38 @@ class StripeCard(PaymentProvider):
 
 
 def construct_event(payload: bytes, signature: str | None):
-    """The verified event, or stripe.SignatureVerificationError / ValueError. Events older
-    than five minutes are refused (replays)."""
-    return stripe.Webhook.construct_event(
-        payload, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
+    """The verified event as parsed JSON, whatever its shape (see `session_event`). Raises
+    stripe.SignatureVerificationError for a bad signature or one older than five minutes
+    (replays), ValueError for a body that is not JSON."""
+    body = payload.decode("utf-8")
+    stripe.WebhookSignature.verify_header(
+        body, signature, settings.STRIPE_WEBHOOK_SECRET, tolerance=300
     )
+    return json.loads(body)
+
+
+def session_event(event: Any) -> dict | None:
+    """The event if it is shaped like one about a Checkout session: an object with a string
+    `id` and `type`, and `data.object` an object with a string `id`; its `metadata` comes
+    back as an object of strings (empty when missing) and `payment_intent` as a string or None. None
+    for any other shape: Stripe signed it, but it tells us nothing we act on."""
+    if not isinstance(event, dict) or not _all_strings(event.get("id"), event.get("type")):
+        return None
+    data = event.get("data")
+    session = data.get("object") if isinstance(data, dict) else None
+    if not isinstance(session, dict) or not _all_strings(session.get("id")):
+        return None
+    metadata = session.get("metadata") or {}
+    if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
+        return None
+    payment_intent = session.get("payment_intent")
+    session = {
+        **session,
+        "metadata": metadata,
+        "payment_intent": payment_intent if isinstance(payment_intent, str) else None,
+    }
+    return {**event, "data": {**data, "object": session}}
+
+
+def _all_strings(*values) -> bool:
+    return all(isinstance(value, str) and value for value in values)

@@ -163,6 +163,68 @@ def test_forged_or_replayed_webhooks_are_refused_and_change_nothing(
     assert not WebhookEvent.objects.exists()
 
 
+def _without(payload: dict, key: str) -> dict:
+    return {k: v for k, v in payload.items() if k != key}
+
+
+def _with_session(**changes) -> dict:
+    event = completed()
+    return {**event, "data": {"object": {**event["data"]["object"], **changes}}}
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        _without(completed(), "data"),
+        {**completed(), "data": {"object": "cs_test_123"}},
+        {**completed(), "data": None},
+        _without(completed(), "type"),
+        _without(completed(), "id"),
+        _with_session(id=123),
+        _with_session(metadata="pledge"),
+        _with_session(metadata={"pledge_id": 7}),
+        [completed()],
+        "checkout.session.completed",
+        None,
+    ],
+    ids=[
+        "no data",
+        "object a string",
+        "data null",
+        "no type",
+        "no event id",
+        "session id a number",
+        "metadata a string",
+        "metadata value a number",
+        "a list",
+        "a string",
+        "null",
+    ],
+)
+def test_a_signed_event_of_an_unexpected_shape_is_acknowledged_and_changes_nothing(
+    client, card_purchase, fake_stripe, payload
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    response = post_event(client, payload)
+    assert response.status_code == 200
+    assert response.json() == {"received": True}
+    assert Payment.objects.get(purchase=card_purchase).status == "pending"
+    assert Order.objects.get(purchase=card_purchase).status == "awaiting_payment"
+    assert not WebhookEvent.objects.exists()
+
+
+def test_a_session_without_metadata_or_payment_intent_still_places_the_orders(
+    client, card_purchase, fake_stripe
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    event = completed()
+    event["data"]["object"] = _without(event["data"]["object"], "payment_intent")
+    assert "metadata" not in event["data"]["object"]
+    assert post_event(client, event).status_code == 200
+    assert Payment.objects.get(purchase=card_purchase).status == "succeeded"
+    assert Order.objects.get(purchase=card_purchase).status == "placed"
+
+
 def test_an_expired_session_cancels_the_orders_and_releases_stock(client, card_purchase):
     services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
     event = {

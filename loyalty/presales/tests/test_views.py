@@ -396,6 +396,38 @@ def test_an_expired_checkout_lapses_the_pledge_and_a_bad_signature_is_refused(cl
     assert not LedgerTransaction.objects.exists()
 
 
+@pytest.mark.parametrize(
+    "shape", ["no data", "object a string", "no type", "no metadata", "pledge id a number"]
+)
+def test_a_signed_pledge_event_of_an_unexpected_shape_changes_nothing(client, fake_stripe, shape):
+    oven = campaign()
+    pledge = presales.pledge_create(
+        campaign=oven,
+        supporter=UserFactory(),
+        amount=money_from_cents(2500),
+        payment_method="card",
+        token=token(),
+    )
+    presales.pledge_checkout_start(pledge=pledge, return_url="https://x", cancel_url="https://x")
+    event = completed(pledge)
+    session = event["data"]["object"]
+    if shape == "no data":
+        del event["data"]
+    elif shape == "object a string":
+        event["data"]["object"] = session["id"]
+    elif shape == "no type":
+        del event["type"]
+    elif shape == "no metadata":
+        del session["metadata"]
+    else:
+        session["metadata"]["pledge_id"] = pledge.pk
+    response = post_event(client, event)
+    assert response.status_code == 200
+    pledge.refresh_from_db()
+    assert pledge.status == Pledge.Status.AWAITING_PAYMENT
+    assert not LedgerTransaction.objects.exists()
+
+
 def test_a_late_payment_for_a_refunded_campaign_is_given_back(
     client, fake_stripe, django_capture_on_commit_callbacks
 ):
