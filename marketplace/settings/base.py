@@ -297,9 +297,11 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# Redis shares the cache between processes; while it is unreachable each process falls back
+# to its own memory (marketplace.cache), so a Redis outage never becomes an error page.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "marketplace.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )
