@@ -1,6 +1,6 @@
 # Commonplace: `make run` serves the demo town, `make test` runs every test.
-# Embedded by default (SQLite, in-process tasks); Postgres and a Celery worker when
-# DATABASE_URL and REDIS_URL are set.
+# Embedded by default: SQLite, and a Celery worker with beat on a broker kept as files in
+# var/broker. Postgres and Redis instead when DATABASE_URL and REDIS_URL are set.
 
 PYTHON_FOR_VENV := $(shell command -v python3.11 || command -v python3)
 VENV := .venv
@@ -23,13 +23,15 @@ run: $(STAMP)
 	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=$(VENV) -v 0; fi
 	$(PY) manage.py seed_demo
 	@if [ -n "$$REDIS_URL" ]; then \
-		echo "REDIS_URL is set: starting a Celery worker with beat beside the web server"; \
-		$(VENV)/bin/celery -A marketplace worker -B -l info --concurrency 2 & \
-		worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
-		$(PY) manage.py runserver $(HOST):$(PORT); \
+		echo "Starting a Celery worker with beat on Redis beside the web server"; \
+		options=""; \
 	else \
-		$(PY) manage.py runserver $(HOST):$(PORT); \
-	fi
+		echo "Starting a Celery worker with beat on the broker in var/broker beside the web server"; \
+		options="--without-gossip --without-mingle --without-heartbeat"; \
+	fi; \
+	$(VENV)/bin/celery -A marketplace worker -B -l info --concurrency 2 $$options & \
+	worker=$$!; trap "kill $$worker 2>/dev/null" EXIT INT TERM; \
+	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(STAMP)
 	$(PY) -m pytest $(PYTEST_ARGS)

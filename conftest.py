@@ -6,6 +6,9 @@ import os
 import pytest
 from django.db import connection
 
+# `redis_server`: a real redis-server the test can stop and start again.
+pytest_plugins = ["tests.fixtures.redis_server"]
+
 
 def pytest_collection_modifyitems(config, items):
     for item in items:

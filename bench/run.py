@@ -9,13 +9,16 @@ figures.
 """
 
 import argparse
+import atexit
 import datetime
 import json
 import os
 import platform
 import secrets
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from urllib.parse import urlencode, urlsplit
@@ -31,6 +34,10 @@ SEED_TARGET_SECONDS = 120
 # Only a safety net: at 10 s per phase no URL class gets near it.
 MAX_REQUESTS_PER_PHASE = 200_000
 PRODUCT_PAGES = 50
+# Tasks the benchmarks queue without Redis wait on the filesystem broker: in a folder of their
+# own, so the demo's worker never runs them against its database.
+BROKER_DIR = tempfile.mkdtemp(prefix="commonplace-bench-broker-")
+atexit.register(shutil.rmtree, BROKER_DIR, ignore_errors=True)
 
 
 def parse_args() -> argparse.Namespace:
@@ -63,8 +70,9 @@ def log(message: str) -> None:
 
 
 def base_env(database_url: str) -> dict:
-    env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
-    # Without REDIS_URL tasks run in-process and the cache is local memory: nothing else to run.
+    env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT), BROKER_DIR=BROKER_DIR)
+    # Without REDIS_URL tasks are queued as files (no worker runs them here) and the cache is
+    # local memory: nothing else to run.
     env.pop("REDIS_URL", None)
     return env
 

@@ -1,5 +1,5 @@
-"""The Celery app. Broker and behaviour come from Django settings (CELERY_*); without
-REDIS_URL, tasks run in-process (eager) so a laptop needs no broker."""
+"""The Celery app. Broker and behaviour come from Django settings (CELERY_*): Redis with
+REDIS_URL, otherwise files under var/broker, so a laptop needs no broker server."""
 
 import os
 

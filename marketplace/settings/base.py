@@ -224,11 +224,47 @@ STORAGES = {
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
-# Background work. Without REDIS_URL tasks run in-process, so `make run` needs nothing else.
+# Background work: a Celery worker with beat runs beside the web server (`make run` starts
+# both), so queued tasks and the scheduled jobs below run in every setup. The broker is Redis
+# when REDIS_URL is set; otherwise kombu's filesystem transport keeps messages as files under
+# BROKER_DIR, so the embedded setup needs no server and a message waits there until a worker
+# takes it. (That transport has no visibility timeout: a message held by a worker that is
+# killed, not stopped, is lost; the outbox's sweep sends such a side effect again.)
 REDIS_URL = os.environ.get("REDIS_URL", "")
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+BROKER_DIR = Path(os.environ.get("BROKER_DIR", BASE_DIR / "var" / "broker"))
+# Time limits: past the soft limit a task gets SoftTimeLimitExceeded (its transaction rolls
+# back), past the hard one its process is killed. An email, a refund call or a sweep takes
+# seconds, so minutes mean something hangs. The catalogue import applies up to 50,000 rows
+# in one transaction (40 s measured on a busy 2-core machine): it gets ten minutes.
+CELERY_TASK_SOFT_TIME_LIMIT = 4 * 60
+CELERY_TASK_TIME_LIMIT = 5 * 60
+CELERY_TASK_ANNOTATIONS = {
+    "shops.tasks.apply_product_import_task": {"soft_time_limit": 10 * 60, "time_limit": 11 * 60}
+}
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    # Redis gives a message that was taken but not acknowledged (tasks are acknowledged when
+    # done) to another worker after this long. Longer than the longest hard limit (the
+    # import, 11 min), so a running task is not delivered twice, and a killed worker's
+    # message comes back within 15 minutes instead of kombu's default hour. (A retry whose
+    # countdown is longer is handed to a second worker as well: tasks must be idempotent.)
+    # A short connect timeout: with Redis unreachable, the outbox relay gives up at once and
+    # the request still succeeds (the sweep sends the message later).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 15 * 60, "socket_connect_timeout": 1}
+else:
+    # The host means nothing to this transport; naming one keeps kombu from warning.
+    CELERY_BROKER_URL = "filesystem://localhost/"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(BROKER_DIR / "queue"),
+        "data_folder_out": str(BROKER_DIR / "queue"),
+        "control_folder": str(BROKER_DIR / "control"),
+    }
+    for folder in ("queue", "control"):
+        (BROKER_DIR / folder).mkdir(parents=True, exist_ok=True)
+CELERY_BEAT_SCHEDULE_FILENAME = str(BASE_DIR / "var" / "celerybeat-schedule")
+# Tasks go to the worker, never run inside a request (only the test settings run them so).
+CELERY_TASK_ALWAYS_EAGER = False
 CELERY_RESULT_BACKEND = None
-CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 # A task is acknowledged only once it finished and re-queued if its worker dies: every task
 # must therefore be idempotent.
@@ -312,9 +348,11 @@ OUTBOX_MAX_ATTEMPTS = 10
 OUTBOX_SWEEP_GRACE_SECONDS = 30
 OUTBOX_BROKER_PAUSE_SECONDS = 10
 
+# Redis shares the cache between processes; while it is unreachable each process falls back
+# to its own memory (marketplace.cache), so a Redis outage never becomes an error page.
 CACHES = {
     "default": (
-        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        {"BACKEND": "marketplace.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     )

@@ -13,4 +13,5 @@ STORAGES["staticfiles"] = {  # noqa: F405
 # and transaction, while REDIS_URL-dependent tests talk to Redis directly.
 CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
+CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

@@ -64,12 +64,17 @@ SHOW = (
 )
 
 
-def test_without_database_and_redis_urls_it_runs_embedded():
-    result = run_python(SHOW, DJANGO_SETTINGS_MODULE="marketplace.settings.dev")
+def test_without_database_and_redis_urls_it_runs_embedded(tmp_path):
+    broker_dir = tmp_path / "broker"
+    result = run_python(
+        SHOW, DJANGO_SETTINGS_MODULE="marketplace.settings.dev", BROKER_DIR=str(broker_dir)
+    )
     assert result.returncode == 0, result.stderr
     engine, eager, broker, acks_late, reject, currency, language, name = result.stdout.split()
     assert engine == "django.db.backends.sqlite3"
-    assert eager == "True" and broker == "memory://"
+    # Tasks go to a worker through files, made ready at start; none run inside a request.
+    assert eager == "False" and broker.startswith("filesystem://")
+    assert (broker_dir / "queue").is_dir() and (broker_dir / "control").is_dir()
     assert (acks_late, reject) == ("True", "True")
     assert (currency, language, name) == ("EUR", "en", "Commonplace")
 
@@ -89,3 +94,19 @@ def test_database_redis_currency_language_and_name_come_from_the_environment():
     assert engine == "django.db.backends.postgresql"
     assert eager == "False" and broker == "redis://127.0.0.1:6379/3"
     assert (currency, language, name) == ("CHF", "de", "Marktplatz")
+
+
+def test_a_message_a_killed_worker_held_comes_back_after_the_longest_task_not_an_hour():
+    result = run_python(
+        "import django; django.setup(); from marketplace.celery import app; "
+        "limits = [app.conf.task_time_limit]; "
+        "limits += [a['time_limit'] for a in app.conf.task_annotations.values()]; "
+        "print(app.conf.broker_transport_options['visibility_timeout'], max(limits))",
+        DJANGO_SETTINGS_MODULE="marketplace.settings.dev",
+        REDIS_URL="redis://127.0.0.1:6379/3",
+    )
+    assert result.returncode == 0, result.stderr
+    visibility_timeout, longest_task = (int(n) for n in result.stdout.split())
+    # Redis gives a running task's message to a second worker after the timeout: it must
+    # outlast every task, and still be minutes, not kombu's default hour.
+    assert longest_task < visibility_timeout <= 30 * 60

@@ -57,7 +57,14 @@ def api_endpoint(*methods):
             window = int(time.time() // 60)
             key = f"api-rate-{token.pk}-{window}"
             cache.add(key, 0, 90)
-            if cache.incr(key) > settings.API_RATE_LIMIT_PER_MINUTE:
+            try:
+                used = cache.incr(key)
+            except ValueError:
+                # The counter went between add and incr: Redis came back after an outage
+                # (counted in this process's memory meanwhile, see marketplace.cache).
+                cache.add(key, 1, 90)
+                used = 1
+            if used > settings.API_RATE_LIMIT_PER_MINUTE:
                 return error(
                     429,
                     "Too many requests for this token; wait a minute.",
