@@ -28,11 +28,13 @@ AFTER_COMMIT = "after_commit"
 
 
 class Refused(Exception):
-    """A subscriber's refusal of a change, with a message for the person who asked."""
+    """A subscriber's refusal of a change, with a message for the person who asked and,
+    when the refusal is about one thing they entered, the form field to show it at."""
 
-    def __init__(self, message: str):
+    def __init__(self, message: str, *, field: str | None = None):
         super().__init__(message)
         self.message = message
+        self.field = field
 
 
 @dataclass(frozen=True)

@@ -11,9 +11,32 @@ from .events import after_commit, in_transaction  # noqa: F401  (in_transaction:
 SUBSCRIBERS = {
     # Checkout placed a purchase: one order per shop.
     "purchase.placed": [
+        # The points checkout shared out over the orders leave the customer's account.
+        in_transaction("loyalty.handlers.points_spend_for_purchase"),
         after_commit("orders.handlers.email_purchase_placed"),
+    ],
+    # Checkout is about to write a purchase (validated and priced, no order written yet);
+    # `rides` are its deliveries, one per couriers' collective. In-transaction only.
+    "purchase.placing": [
+        # One place per ride in the delivery window the customer chose; full refuses.
+        in_transaction("logistics.handlers.delivery_windows_reserve_for_purchase"),
     ],
 }
 
 # Questions an app asks of an app that depends on it, and the one function that answers.
-PROVIDERS: dict[str, str] = {}
+PROVIDERS: dict[str, str] = {
+    # Orders (the cart, checkout, the shop's order page) asks logistics about delivery.
+    "delivery.delivers_to": "logistics.quotes.delivers_to",
+    "delivery.window_offers": "logistics.quotes.window_offers_by_collective",
+    "delivery.quote": "logistics.quotes.ride_quote",
+    "delivery.window_booked": "logistics.quotes.window_booked",
+    "delivery.live_pickup": "logistics.selectors.live_pickup_of",
+    "delivery.order_step_refusal": "logistics.selectors.order_step_refusal",
+    # Checkout asks governance which platform fee the members' vote set.
+    "platform.fee_in_force": "governance.selectors.fee_in_force",
+    # Checkout asks loyalty how many points a customer may spend, and on one order.
+    "points.usable_on": "loyalty.selectors.points_usable_on",
+    "points.order_cap": "loyalty.services.max_discount_points",
+    # The card webhook (orders') hands Stripe events about a presale pledge to loyalty.
+    "presale.card_event": "loyalty.presales.services.pledge_stripe_event",
+}

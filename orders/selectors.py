@@ -7,6 +7,7 @@ from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from djmoney.money import Money
 
+from marketplace import events
 from shops.models import Shop
 
 from .models import Cart, CartLine, Order, OrderEvent, OrderLine, Purchase
@@ -86,30 +87,10 @@ def cart_contents(*, cart: Cart | None) -> CartView:
 
 def delivery_window_offers(*, shops: list[Shop], now=None) -> list[tuple]:
     """[(collective, [WindowOffer…])] for the collectives delivering for `shops`: the windows
-    not full that at least one of its shops can make. Shops come with their collective's
-    service hours and their own opening hours prefetched (cart_contents does); one query
-    finds the full windows of every collective."""
-    from django.utils import timezone
-
-    from logistics.selectors import full_window_starts
-
-    from .delivery import window_offers
-
-    now = now or timezone.now()
-    by_collective: dict[int, list[Shop]] = {}
-    for shop in shops:
-        if shop.offers_delivery and shop.delivery_collective_id:
-            by_collective.setdefault(shop.delivery_collective_id, []).append(shop)
-    if not by_collective:
-        return []
-    full = full_window_starts(collective_ids=list(by_collective), since=now)
-    return [
-        (
-            group[0].delivery_collective,
-            window_offers(group[0].delivery_collective, group, now, full[cid]),
-        )
-        for cid, group in sorted(by_collective.items())
-    ]
+    not full that at least one of its shops can make (logistics answers). Shops come with
+    their collective's service hours and their own opening hours prefetched (cart_contents
+    does)."""
+    return events.ask("delivery.window_offers", shops=shops, now=now)
 
 
 def _orders_with_details() -> QuerySet[Order]:

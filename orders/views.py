@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
+from marketplace import events
 from marketplace.geocoding import geocode
 from shops import selectors as shop_selectors
 from shops.models import Product, Shop
@@ -98,10 +99,10 @@ def checkout(request):
         }
     points_available = points_usable = 0
     if request.user.is_authenticated:
-        from loyalty.selectors import points_usable_on
-
-        points_available, points_usable = points_usable_on(
-            user=request.user, subtotals=[group.subtotal for group in contents.groups]
+        points_available, points_usable = events.ask(
+            "points.usable_on",
+            user=request.user,
+            subtotals=[group.subtotal for group in contents.groups],
         )
     form = CheckoutForm(
         request.POST or None, shops=shops, initial=initial, points_available=points_available
@@ -261,9 +262,7 @@ def _courier_handover(request, order: Order) -> dict | None:
     """What the shop shows the courier for a delivery order that is ready: the code, large,
     and as a QR code the courier scans (it opens the courier's job with the code filled in),
     with the first name of the courier who took the job."""
-    from logistics.selectors import live_pickup_of
-
-    pickup = live_pickup_of(order)
+    pickup = events.ask("delivery.live_pickup", order=order)
     if order.status != Order.Status.READY or pickup is None or pickup.picked_up_at:
         return None
     link = request.build_absolute_uri(
@@ -344,9 +343,7 @@ def shop_order_transition(request, shop_id, order_id):
     note = request.POST.get("note", "").strip()
     refused = _("That step is not possible for this order now.")
     if to_status not in services.shop_actions(order):
-        from logistics.selectors import order_step_refusal
-
-        reason = order_step_refusal(order=order, to_status=to_status)
+        reason = events.ask("delivery.order_step_refusal", order=order, to_status=to_status)
         return _after_shop_step(request, shop, order, error=reason or refused)
     if to_status == Order.Status.REJECTED and not note:
         return _after_shop_step(
@@ -415,9 +412,7 @@ def stripe_webhook(request):
     session = event["data"]["object"]
     if session["metadata"].get("pledge_id"):
         # A presale pledge's Checkout session: the loyalty app confirms or lapses it.
-        from loyalty.presales.services import pledge_stripe_event
-
-        pledge_stripe_event(event=event)
+        events.ask("presale.card_event", event=event)
     elif event["type"] == "checkout.session.completed" and session.get("payment_status") == "paid":
         services.payment_succeeded(
             provider="card",

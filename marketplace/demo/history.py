@@ -33,12 +33,13 @@ from djmoney.money import Money
 from governance.selectors import fee_in_force
 from logistics.loads import goods_load
 from logistics.models import Courier, DeliveryJob, JobEvent, JobPickup
+from logistics.quotes import quote_delivery
 from logistics.services import courier_pay_for, ride_km
 from loyalty import services as loyalty
 from loyalty.models import LedgerTransaction, Settlement
 from loyalty.services.settlement import settlement_run_due
 from marketplace.geo import Point
-from orders.delivery import pickup_slots, quote_delivery
+from orders.delivery import pickup_slots
 from orders.models import Order, OrderEvent, OrderLine, Payment, Purchase
 from orders.services.checkout import DeliveryAddress
 from shops.models import Product, Shop, ShopMembership

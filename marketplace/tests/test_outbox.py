@@ -35,7 +35,7 @@ def fail_then_succeed(event):
 
 def refuse_big_orders(event):
     if event.objects["amount"] > 10:
-        raise events.Refused("Too big for the bike.")
+        raise events.Refused("Too big for the bike.", field="amount")
 
 
 def greet_two_people_and_crash_once(event):
@@ -103,8 +103,11 @@ def test_a_committed_change_is_delivered_after_commit(django_capture_on_commit_c
 def test_a_subscriber_can_refuse_and_be_asked_beforehand():
     assert events.refusal("test.checked", amount=11) == "Too big for the bike."
     assert events.refusal("test.checked", amount=2) is None
-    with pytest.raises(events.Refused), transaction.atomic():
+    with pytest.raises(events.Refused) as refused, transaction.atomic():
         events.publish("test.checked", amount=11)
+    # The refusal names the field it is about, so a form shows it there.
+    assert refused.value.field == "amount"
+    assert events.Refused("No.").field is None
 
 
 def test_a_failing_subscriber_is_retried_after_a_pause_then_succeeds(

@@ -1,13 +1,7 @@
 """Writes of the orders app: cart, checkout, order states and payments."""
 
 from .cart import cart_add, cart_get_or_create, cart_merge, cart_set_quantity
-from .checkout import (
-    CheckoutRequest,
-    DeliveryAddress,
-    ShopChoice,
-    checkout_place,
-    platform_fee_percent,
-)
+from .checkout import CheckoutRequest, DeliveryAddress, ShopChoice, checkout_place
 from .payments import (
     order_collect_with_code,
     payment_failed,
@@ -33,7 +27,6 @@ __all__ = [
     "payment_failed",
     "payment_start",
     "payment_succeeded",
-    "platform_fee_percent",
     "purchase_cancel_unpaid",
     "shop_actions",
 ]

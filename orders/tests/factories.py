@@ -3,9 +3,10 @@ import secrets
 
 from django.utils import timezone
 
+from logistics.quotes import window_offers
 from marketplace.tests.factories import UserFactory
 from orders import services
-from orders.delivery import pickup_slots, window_offers
+from orders.delivery import pickup_slots
 from orders.models import Cart
 from shops.models import OpeningHours, Shop
 from shops.tests.factories import ShopFactory

@@ -9,9 +9,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from logistics.models import Collective, DeliveryJob, DeliveryWindow, ServiceHours
+from logistics.quotes import window_offers
 from logistics.services import delivery_job_for_order
 from orders import services
-from orders.delivery import window_offers
 from orders.exceptions import CheckoutError
 from orders.forms import window_choices
 from orders.models import Order, Purchase

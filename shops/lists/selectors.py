@@ -437,7 +437,7 @@ def _delivery_option(page: ListPage, options, start: Point) -> DeliveryOption:
     can, else the best offer, preferring shops already chosen so one ride collects more),
     and the fee each couriers' collective charges for its ride."""
     from logistics.loads import goods_load
-    from orders.delivery import delivers_to, quote_delivery
+    from logistics.quotes import delivers_to, quote_delivery
 
     delivering = {s for s, shop in page.shops.items() if delivers_to(shop, start)}
     items_by_id = {item.line.pk: item for item in page.found}
