@@ -7,8 +7,15 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     DJANGO_SETTINGS_MODULE=marketplace.settings.prod
 
+# pg_dump and pg_restore for `manage.py backup` and `restore`, of the major version of the
+# postgres service in docker-compose.yml: pg_dump refuses a newer server, and an older server
+# may not load a newer pg_dump's archive. Debian ships one version only, so the client comes
+# from PostgreSQL's own apt repository, set up by postgresql-common's script and key.
+ARG POSTGRES_MAJOR=16
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends gettext \
+    && apt-get install -y --no-install-recommends gettext postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends "postgresql-client-${POSTGRES_MAJOR}" \
     && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

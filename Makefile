@@ -9,7 +9,8 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint format migrations-check bench messages compile-messages seed clean
+.PHONY: run test lint format migrations-check bench messages compile-messages seed clean \
+	backup restore
 
 # (Re)install when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -48,6 +49,16 @@ bench: $(STAMP)
 
 seed: $(STAMP)
 	$(PY) manage.py seed_demo
+
+# The database and the uploaded media into a new folder under BACKUP_DIR (var/backups);
+# KEEP=14 then deletes all but the 14 newest. See "Backups" in the README.
+backup: $(STAMP)
+	$(PY) manage.py backup $(if $(KEEP),--keep $(KEEP))
+
+# make restore FROM=var/backups/<folder>: asks before it replaces the database and media.
+restore: $(STAMP)
+	@test -n "$(FROM)" || { echo "Which backup? make restore FROM=var/backups/<folder>" >&2; exit 2; }
+	$(PY) manage.py restore "$(FROM)"
 
 messages: $(STAMP)
 	$(PY) manage.py makemessages -l de --ignore=$(VENV) --ignore=var --ignore=bench --ignore=tests
