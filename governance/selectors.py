@@ -15,6 +15,10 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from loyalty.selectors import transparency_figures
+from orders.models import Order
+from shops.models import Shop, ShopMembership
+
 from .exceptions import NotAMember
 from .models import (
     Comment,
@@ -121,7 +125,6 @@ def members_only(*, user) -> list[Member]:
 def member_emails() -> list[str]:
     """Where announcements to all members go: shop owners (and the shop's own address),
     collectives' addresses and supporters."""
-    from shops.models import ShopMembership
 
     members = list(current_members())
     shop_ids = [m.shop_id for m in members if m.shop_id]
@@ -301,7 +304,6 @@ def proposal_comments(*, proposal: Proposal) -> QuerySet:
 
 
 def applying_shops_without_vote():
-    from shops.models import Shop
 
     return Shop.objects.filter(status=Shop.Status.APPLIED).exclude(
         admission_proposals__status=Proposal.Status.OPEN
@@ -388,7 +390,6 @@ def event_for_member(*, shop, event_id: int) -> ShopEvent:
 
 def town_events(*, first: datetime.date, last: datetime.date) -> QuerySet[ShopEvent]:
     """Events of active shops overlapping the days first..last (local time)."""
-    from shops.models import Shop
 
     tz = timezone.get_current_timezone()
     start = datetime.datetime.combine(first, datetime.time.min, tzinfo=tz)
@@ -406,7 +407,6 @@ def town_events(*, first: datetime.date, last: datetime.date) -> QuerySet[ShopEv
 def fees_collected_by_month(*, months: int = 12, now=None) -> list[tuple[datetime.date, Decimal]]:
     """Platform fees of orders that were collected or delivered, by the month they were
     placed, for the last `months` months (empty months included)."""
-    from orders.models import Order
 
     today = timezone.localdate(now or timezone.now())
     first = months_back(today.replace(day=1), months - 1)
@@ -438,18 +438,12 @@ def _month_range(first: datetime.date, n: int) -> list[datetime.date]:
     return [months_back(first, -i) for i in range(n)]
 
 
-def loyalty_figures() -> dict | None:
-    """Settlements between shops and expired points, from the loyalty app; None while the
-    loyalty app does not publish them."""
-    try:
-        from loyalty.selectors import transparency_figures
-    except ImportError:
-        return None
+def loyalty_figures() -> dict:
+    """Settlements between shops and expired points, from the loyalty app."""
     return transparency_figures()
 
 
 def transparency(*, now=None) -> dict:
-    from shops.models import Shop
 
     now = now or timezone.now()
     return {

@@ -13,10 +13,14 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
+from orders.models import Order
+from orders.services import order_transition
+from shops.photos import clean_photo
 
 from .exceptions import AlreadyDone, JobRefused, JobTaken, WindowFull
 from .loads import goods_load
 from .models import Collective, Courier, DeliveryJob, DeliveryWindow, JobEvent, JobPickup
+from .selectors import live_pickup_of
 
 S = DeliveryJob.Status
 # For orders placed before customers chose windows: deliver within this time of being ready.
@@ -97,8 +101,6 @@ def delivery_window_release(*, window_id: int, purchase_id: int) -> bool:
     window still goes ahead (all cancelled or rejected). The window row is locked before the
     check, so when two orders of one ride are cancelled at once the place comes back once.
     Returns whether a place was released."""
-    from orders.models import Order
-
     DeliveryWindow.objects.select_for_update().filter(pk=window_id).first()
     ended = [Order.Status.REJECTED, Order.Status.CANCELLED, Order.Status.REFUNDED]
     still_riding = (
@@ -250,8 +252,6 @@ def job_pick_up(*, job_id: int, courier: Courier, code: str, happened_at=None) -
     way. A wrong code, or one already used, raises JobRefused (AlreadyDone for a pickup
     already recorded, so a confirmation sent twice changes nothing). Locks the job, then the
     order, like every move of an order on a job."""
-    from orders.services import order_transition
-
     job = _own_job(job_id, courier)
     code = code.strip().upper().replace(" ", "")
     pickup = job.pickups.select_related("order", "shop").filter(order__pickup_code=code).first()
@@ -297,25 +297,19 @@ def delivery_job_lock_for_order(*, order_id: int) -> DeliveryJob | None:
     return DeliveryJob.objects.select_for_update().get(pk=job_id)
 
 
-def delivery_job_follow_order(*, order, to_status: str, actor=None) -> None:
-    """Keep an order's delivery job in step with a move of the order, in the order's
-    transaction (the caller holds the job's lock, then the order's). Raises JobRefused when
-    the move would make them disagree (orders.services.order_transition turns it into
-    InvalidTransition). A shop handing over to the courier holding the job records that
+def delivery_job_follow_order(*, order: Order, actor=None) -> None:
+    """Keep an order's delivery job in step with the move the order just made, in the order's
+    transaction (which locked the job, then the order; selectors.order_step_refusal already
+    let the move through). A shop handing over to the courier holding the job records that
     shop's pickup for the courier; a cancelled order leaves its job (removing its pickup, or
     cancelling the job if it was the only one), and the courier sees why."""
-    from .selectors import live_pickup_of, order_step_refusal
-
     pickup = live_pickup_of(order)
     if pickup is None:
         return
-    refusal = order_step_refusal(order=order, to_status=to_status)
-    if refusal:
-        raise JobRefused(refusal)
     job = pickup.job
-    if to_status == "out_for_delivery" and pickup.picked_up_at is None:
+    if order.status == Order.Status.OUT_FOR_DELIVERY and pickup.picked_up_at is None:
         _record_pickup(job, pickup, timezone.now())
-    elif to_status in ("cancelled", "rejected"):
+    elif order.status in (Order.Status.CANCELLED, Order.Status.REJECTED):
         _pickup_call_off(job, pickup, actor)
 
 
@@ -361,8 +355,6 @@ def job_deliver(
     *, job_id: int, courier: Courier, code: str = "", photo=None, note: str = "", happened_at=None
 ) -> DeliveryJob:
     """Delivered with the customer's code, or with a photo and a note when nobody opens."""
-    from orders.services import order_transition
-
     job = _own_job(job_id, courier)
     if job.status == S.DELIVERED and code and code.strip() == job.delivery_code:
         raise AlreadyDone(_("This delivery is already confirmed; nothing changed."))
@@ -375,8 +367,6 @@ def job_deliver(
         raise JobRefused(_("Enter the customer's code, or add a photo and a note."))
     moment = happened_at or timezone.now()
     if photo is not None:
-        from shops.photos import clean_photo
-
         content, _w, _h = clean_photo(photo)
         job.proof_photo.save(f"job-{job.pk}.{content.name.rsplit('.', 1)[-1]}", content, save=False)
     job.status, job.delivered_at, job.proof_note = S.DELIVERED, moment, note.strip()[:300]
@@ -391,8 +381,6 @@ def job_deliver(
 @transaction.atomic
 def job_report_problem(*, job_id: int, courier: Courier, note: str) -> DeliveryJob:
     """Could not deliver: the goods go back to the shops, which can send them again."""
-    from orders.services import order_transition
-
     job = _own_job(job_id, courier)
     if job.status not in ACTIVE:
         raise JobRefused(_("This job is finished."))

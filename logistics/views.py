@@ -1,6 +1,8 @@
 """The courier app (phone-first) and the collective's pages. Couriers act only on their own
 jobs; every fetch goes through a selector that checks it."""
 
+import datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -13,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace import webapp
 from marketplace.geo import Point
+from shops.catalogue_files import write_csv
+from shops.selectors import shop_opening_state
 
 from . import selectors, services
 from .exceptions import AlreadyDone, JobRefused
@@ -126,8 +130,6 @@ def job_claim(request, job_id):
 def job_detail(request, job_id):
     courier = _courier(request)
     job = selectors.job_for_courier(courier=courier, job_id=job_id)
-    from shops.selectors import shop_opening_state
-
     for pickup in job.pickups.all():
         # The pickup window: while the shop is open.
         pickup.window = shop_opening_state(shop=pickup.shop)
@@ -321,10 +323,6 @@ def board(request, slug):
 @login_required
 @require_GET
 def payroll(request, slug):
-    import datetime
-
-    from shops.catalogue_files import write_csv
-
     collective = selectors.dispatcher_collective(user=request.user, slug=slug)
     today = timezone.localdate()
     first = today - datetime.timedelta(days=today.weekday() + 7)

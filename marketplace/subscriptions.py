@@ -21,6 +21,66 @@ SUBSCRIBERS = {
         # One place per ride in the delivery window the customer chose; full refuses.
         in_transaction("logistics.handlers.delivery_windows_reserve_for_purchase"),
     ],
+    # An order is about to move (orders' order_transition), before the order's row is locked:
+    # whatever moves with the order is locked first, so every path locks job, then order.
+    "order.locking": [
+        in_transaction("logistics.handlers.lock_delivery_job"),
+    ],
+    # A checking topic, "may the order make this move?": asked by order_transition before it
+    # changes anything, and by shop_actions (events.refusal) to choose the buttons it offers.
+    # Its subscribers only read; a refusal's message tells the shop why.
+    "order.moving": [
+        in_transaction("logistics.handlers.refuse_step_off_the_job"),
+    ],
+    # The order moved to the status in the topic's name (order_transition), published with the
+    # order, the actor, from_status and the new step of its timeline (order_event).
+    "order.placed": [  # a card payment went through
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.accepted": [
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.rejected": [
+        in_transaction("logistics.handlers.follow_order"),
+        in_transaction("logistics.handlers.release_window_place"),
+        in_transaction("loyalty.handlers.return_spent_points"),
+        after_commit("orders.handlers.email_order_moved"),
+        after_commit("orders.handlers.refund_card_payment"),
+    ],
+    "order.cancelled": [
+        in_transaction("logistics.handlers.follow_order"),
+        in_transaction("logistics.handlers.release_window_place"),
+        in_transaction("loyalty.handlers.return_spent_points"),
+        after_commit("orders.handlers.email_order_moved"),
+        after_commit("orders.handlers.refund_card_payment"),
+    ],
+    "order.ready": [
+        in_transaction("logistics.handlers.job_for_ready_order"),
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.out_for_delivery": [
+        in_transaction("logistics.handlers.follow_order"),
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.collected": [
+        in_transaction("loyalty.handlers.award_points"),
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.delivered": [
+        in_transaction("loyalty.handlers.award_points"),
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    "order.refunded": [
+        # Spent points come back first, so taking back earned points sees them.
+        in_transaction("loyalty.handlers.return_spent_points"),
+        in_transaction("loyalty.handlers.reverse_earned_points"),
+        after_commit("orders.handlers.email_order_moved"),
+    ],
+    # A card payment arrived for an order the unpaid timeout had already cancelled
+    # (orders' payment_succeeded): the money goes back.
+    "order.paid_when_cancelled": [
+        after_commit("orders.handlers.refund_card_payment"),
+    ],
 }
 
 # Questions an app asks of an app that depends on it, and the one function that answers.
@@ -31,7 +91,6 @@ PROVIDERS: dict[str, str] = {
     "delivery.quote": "logistics.quotes.ride_quote",
     "delivery.window_booked": "logistics.quotes.window_booked",
     "delivery.live_pickup": "logistics.selectors.live_pickup_of",
-    "delivery.order_step_refusal": "logistics.selectors.order_step_refusal",
     # Checkout asks governance which platform fee the members' vote set.
     "platform.fee_in_force": "governance.selectors.fee_in_force",
     # Checkout asks loyalty how many points a customer may spend, and on one order.

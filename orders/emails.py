@@ -1,9 +1,9 @@
-"""Emails about purchases and orders, in the node's language, HTML and plain text."""
+"""Who hears about an order. The emails themselves are sent once per event by orders.handlers,
+through marketplace.emails (in the node's language, HTML and plain text)."""
 
-from marketplace.emails import send_templated_email
 from shops.models import ShopMembership
 
-from .models import Order, OrderEvent
+from .models import Order
 
 
 def shop_recipients(order: Order) -> list[str]:
@@ -13,12 +13,3 @@ def shop_recipients(order: Order) -> list[str]:
     if order.shop.email:
         emails.add(order.shop.email)
     return sorted(emails)
-
-
-def send_order_event(event: OrderEvent) -> None:
-    order = event.order
-    send_templated_email(
-        to=[order.purchase.email],
-        template="orders/email/order_event",
-        context={"order": order, "event": event, "purchase": order.purchase},
-    )

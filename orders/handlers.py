@@ -2,8 +2,9 @@
 
 from marketplace.emails import send_templated_email_once
 
+from . import services
 from .emails import shop_recipients
-from .models import Purchase
+from .models import Order, OrderEvent, Payment, Purchase
 
 
 def email_purchase_placed(event) -> None:
@@ -23,3 +24,28 @@ def email_purchase_placed(event) -> None:
             template="orders/email/new_order",
             context={"purchase": purchase, "order": order},
         )
+
+
+def email_order_moved(event) -> None:
+    """The customer hears of each step of their order, once per step."""
+    step = OrderEvent.objects.select_related("order__purchase", "order__shop").get(
+        pk=event["order_event_id"]
+    )
+    order = step.order
+    send_templated_email_once(
+        event=event,
+        to=[order.purchase.email],
+        template="orders/email/order_event",
+        context={"order": order, "event": step, "purchase": order.purchase},
+    )
+
+
+def refund_card_payment(event) -> None:
+    """A card-paid order that is not going ahead gets its money back on its own. Safe to run
+    again: a refunded order is left alone, and the provider's refund is keyed by order."""
+    order = Order.objects.select_related("purchase").get(pk=event["order_id"])
+    paid_by_card = order.purchase.payments.filter(
+        status=Payment.Status.SUCCEEDED, provider="card"
+    ).exists()
+    if paid_by_card and order.status != Order.Status.REFUNDED:
+        services.payments.order_refund(order=order)

@@ -343,7 +343,7 @@ def shop_order_transition(request, shop_id, order_id):
     note = request.POST.get("note", "").strip()
     refused = _("That step is not possible for this order now.")
     if to_status not in services.shop_actions(order):
-        reason = events.ask("delivery.order_step_refusal", order=order, to_status=to_status)
+        reason = events.refusal("order.moving", order=order, to_status=to_status)
         return _after_shop_step(request, shop, order, error=reason or refused)
     if to_status == Order.Status.REJECTED and not note:
         return _after_shop_step(

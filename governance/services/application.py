@@ -4,6 +4,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from marketplace.geocoding import geocode
+from shops.services.admission import shop_application_create
 
 from ..exceptions import GovernanceError
 from ..models import Proposal
@@ -26,7 +27,6 @@ def shop_application_submit(
     open the members' admission vote on it, in one transaction. Raises GovernanceError when
     the address cannot be placed on the map or the person already has an application
     waiting; then nothing was created."""
-    from shops.services.admission import shop_application_create
 
     name, description = (name or "").strip(), (description or "").strip()
     if not name:

@@ -9,6 +9,8 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from shops.services.admission import shop_admit
+
 from .. import selectors
 from ..exceptions import AlreadyVoted, GovernanceError, VotingClosed
 from ..models import Comment, Member, PollOption, Proposal, ProposalEvent, Vote
@@ -273,7 +275,6 @@ def proposal_close(*, proposal_id: int, now: datetime.datetime | None = None) ->
     """Close a proposal whose voting period has ended: tally under lock, store the result,
     apply it (an accepted admission activates the shop and registers it as a member), and
     announce it after commit. Idempotent: a closed proposal is returned as it is."""
-    from shops.services.admission import shop_admit
 
     from ..tasks import announce_proposal_result_task
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from marketplace.money import money_from_cents
+from shops.selectors import products_of_shop
 
 from ..models import Account, Campaign, Entry, LedgerTransaction, Pledge
 from .services import HONOURED
@@ -59,7 +60,6 @@ def campaign_public(*, campaign_id: int) -> Campaign:
 
 def reward_products(*, campaign: Campaign) -> list:
     """The products a campaign pays back in, as product cards show them (active ones)."""
-    from shops.selectors import products_of_shop
 
     ids = campaign.products.values_list("pk", flat=True)
     return list(products_of_shop(shop=campaign.shop).filter(pk__in=ids)[:24])

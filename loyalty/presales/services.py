@@ -22,6 +22,8 @@ from django.utils.translation import gettext as _
 from djmoney.money import Money
 
 from marketplace.money import cents_of
+from orders.payments import stripe_card
+from orders.payments.stripe_card import StripeCard
 
 from ..exceptions import CampaignError, NotEnoughPoints, RedemptionNotOpen
 from ..models import Account, Campaign, CampaignEvent, LedgerTransaction, Pledge
@@ -382,7 +384,6 @@ def _refund_pledge(pledge: Pledge, note: str) -> None:
 
 # Pledges -------------------------------------------------------------------------------------
 def card_payment_available() -> bool:
-    from orders.payments.stripe_card import StripeCard
 
     return StripeCard().is_available()
 
@@ -552,7 +553,6 @@ CARD_SESSION_MINUTES = 60
 def pledge_checkout_start(*, pledge: Pledge, return_url: str, cancel_url: str) -> str:
     """Where to send the supporter to pay the money part by card. A second call (a double
     click) returns the first session's address. No lock is held while Stripe is called."""
-    from orders.payments import stripe_card
 
     if pledge.checkout_url:
         return pledge.checkout_url
@@ -649,7 +649,6 @@ def _cancel_and_refund_card(pledge: Pledge, reason: str) -> Pledge:
 def pledge_refund_money(*, pledge: Pledge) -> Pledge:
     """Give a card pledge's money part back through Stripe (keyed by pledge: safe to
     repeat), then record it. For refunded or cancelled-after-payment pledges only."""
-    from orders.payments import stripe_card
 
     pledge.refresh_from_db()
     if pledge.money_returned_at or pledge.payment_method != Pledge.PaymentMethod.CARD:

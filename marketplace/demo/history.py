@@ -426,7 +426,6 @@ class _Past:
                     actor=who,
                     note=note,
                     created_at=at,
-                    notified_at=at,
                 )
                 for before, after, who, note, at in steps
             ]

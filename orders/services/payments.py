@@ -8,6 +8,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
+
 from ..exceptions import InvalidTransition, PaymentError, WrongPickupCode
 from ..models import Order, Payment, Purchase, WebhookEvent
 from ..payments import get_provider
@@ -70,11 +72,8 @@ def payment_succeeded(
         if order.status == Order.Status.AWAITING_PAYMENT:
             order_transition(order=order, to_status=Order.Status.PLACED, note=_("Paid by card."))
         elif order.status == Order.Status.CANCELLED:
-            # Paid after the unpaid timeout cancelled it: give the money back.
-            from ..tasks import refund_order_task
-
-            order_id = order.pk
-            transaction.on_commit(lambda order_id=order_id: refund_order_task.delay(order_id))
+            # Paid after the unpaid timeout cancelled it: the money goes back (from the outbox).
+            events.publish("order.paid_when_cancelled", order=order, payment=payment)
     return payment
 
 

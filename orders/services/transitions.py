@@ -1,12 +1,14 @@
-"""Order states: the allowed moves, who may make them, and what each move does."""
+"""Order states: the allowed moves and who may make them. What else happens when an order
+moves is listed under "order.*" in marketplace.subscriptions."""
 
 from django.db import transaction
 from django.db.models import F
 
+from marketplace import events
 from shops.models import Product
 
 from ..exceptions import InvalidTransition
-from ..models import Order, OrderEvent, Payment
+from ..models import Order, OrderEvent
 
 S = Order.Status
 
@@ -38,14 +40,12 @@ RELEASES_STOCK = {S.REJECTED, S.CANCELLED}
 
 
 def shop_actions(order: Order) -> list[str]:
-    """The steps a shop member is offered; a delivery order on a courier's job follows the
-    job (logistics.selectors.order_step_refusal, which order_transition enforces too)."""
-    from logistics.selectors import order_step_refusal
-
+    """The steps a shop member is offered: those "order.moving" would not refuse (a delivery
+    order on a courier's job follows the job), so the page offers what order_transition allows."""
     actions = SHOP_ACTIONS.get(order.status, [])
     if order.fulfilment == Order.Fulfilment.PICKUP:
         actions = [a for a in actions if a not in (S.OUT_FOR_DELIVERY, S.DELIVERED)]
-    return [a for a in actions if order_step_refusal(order=order, to_status=a) is None]
+    return [a for a in actions if events.refusal("order.moving", order=order, to_status=a) is None]
 
 
 def _release_stock(order: Order) -> None:
@@ -57,17 +57,16 @@ def _release_stock(order: Order) -> None:
 
 @transaction.atomic
 def order_transition(*, order: Order, to_status: str, actor=None, note: str = "") -> Order:
-    """Move the order to `to_status` under a row lock, record the event, put stock back
-    when goods leave the order, and notify the customer after commit. Raises
-    InvalidTransition for a move the table does not allow (including a repeated one), or one
-    that would make the order and its delivery job disagree (with `reason` for the person).
-    An order on a delivery job moves together with the job: its job is locked first, then
-    the order, and the job follows in the same transaction (logistics'
-    delivery_job_follow_order)."""
-    from logistics import services as logistics
-    from logistics.exceptions import JobRefused
+    """Move the order to `to_status` under a row lock, record the event, put stock back when
+    goods leave the order, and publish the move (marketplace.subscriptions says who reacts:
+    the delivery job, the delivery window and the points in this transaction; the customer's
+    email and a card refund after commit). Raises InvalidTransition for a move the table does
+    not allow (including a repeated one), or one a subscriber refuses (with `reason` for the
+    person); then nothing of the move remains.
 
-    logistics.delivery_job_lock_for_order(order_id=order.pk)
+    Lock order: "order.locking" comes first, so whatever moves with the order (its delivery
+    job) is locked before the order itself, as on every other path that locks both."""
+    events.publish("order.locking", order_id=order.pk)
     locked = Order.objects.select_for_update().get(pk=order.pk)
     if to_status not in ALLOWED[locked.status]:
         raise InvalidTransition(locked, to_status)
@@ -77,52 +76,26 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
         locked.fulfilment != Order.Fulfilment.DELIVERY
     ):
         raise InvalidTransition(locked, to_status)
+    from_status = locked.status
     try:
-        logistics.delivery_job_follow_order(order=locked, to_status=to_status, actor=actor)
-    except JobRefused as refused:
+        events.publish("order.moving", order=locked, to_status=to_status, actor=actor)
+        if to_status in RELEASES_STOCK and from_status in STOCK_HELD:
+            _release_stock(locked)
+        event = OrderEvent.objects.create(
+            order=locked, from_status=from_status, to_status=to_status, actor=actor, note=note[:300]
+        )
+        locked.status = to_status
+        locked.save(update_fields=["status", "updated_at"])
+        events.publish(
+            f"order.{to_status}",
+            order=locked,
+            actor=actor,
+            from_status=from_status,
+            order_event=event,
+        )
+    except events.Refused as refused:
+        # The transaction rolls back as the error leaves it; the caller's order keeps its status.
+        locked.status = from_status
         raise InvalidTransition(locked, to_status, reason=refused.message) from refused
-    if to_status in RELEASES_STOCK and locked.status in STOCK_HELD:
-        _release_stock(locked)
-    event = OrderEvent.objects.create(
-        order=locked, from_status=locked.status, to_status=to_status, actor=actor, note=note[:300]
-    )
-    locked.status = to_status
-    locked.save(update_fields=["status", "updated_at"])
-    if to_status in RELEASES_STOCK and locked.delivery_window_id:
-        # The ride's place in its delivery window comes back once none of its orders goes.
-        from logistics.services import delivery_window_release
-
-        delivery_window_release(window_id=locked.delivery_window_id, purchase_id=locked.purchase_id)
-    # Community points move with the order, in the same transaction: earned on completion;
-    # taken back on a refund; points spent on an order that did not complete come back.
-    from loyalty import services as loyalty
-
-    if to_status in (S.COLLECTED, S.DELIVERED):
-        loyalty.points_award_for_order(order=locked)
-    elif to_status in (S.REJECTED, S.CANCELLED, S.REFUNDED):
-        # Spent points come back first, so taking back earned points sees them.
-        loyalty.points_return_for_order(order=locked)
-        if to_status == S.REFUNDED:
-            loyalty.points_reverse_for_order(order=locked)
-    if (
-        to_status == S.READY
-        and locked.fulfilment == Order.Fulfilment.DELIVERY
-        and locked.shop.delivery_collective_id
-        and not hasattr(locked, "pickup")
-    ):
-        # Ready to go: the couriers' collective gets a delivery job (shared per address).
-        logistics.delivery_job_for_order(order=locked)
-
-    from ..tasks import refund_order_task, send_order_event_email_task
-
-    transaction.on_commit(lambda: send_order_event_email_task.delay(event.pk))
-    if (
-        to_status in RELEASES_STOCK
-        and locked.purchase.payments.filter(
-            status=Payment.Status.SUCCEEDED, provider="card"
-        ).exists()
-    ):
-        # Paid by card and not going ahead: the money goes back on its own.
-        transaction.on_commit(lambda: refund_order_task.delay(locked.pk))
     order.status = locked.status
     return locked

@@ -1,6 +1,7 @@
 """Stripe, faked only at its HTTP boundary: our side (amounts, signatures, idempotency) runs
 for real."""
 
+import datetime
 import json
 import time
 from urllib.parse import parse_qs
@@ -8,9 +9,12 @@ from urllib.parse import parse_qs
 import pytest
 import stripe
 from django.urls import reverse
+from django.utils import timezone
 from djmoney.money import Money
 from stripe._http_client import HTTPClient
 
+from marketplace import outbox
+from marketplace.models import OutboxMessage
 from orders import services
 from orders.models import Order, Payment, WebhookEvent
 from orders.payments import available_providers, stripe_card
@@ -264,3 +268,81 @@ def test_a_paid_order_the_shop_rejects_is_refunded_by_itself(
     order.refresh_from_db()
     assert order.status == "refunded"
     assert len([c for c in fake_stripe.calls if c[1].endswith("/v1/refunds")]) == 1
+
+
+def refunds(fake_stripe):
+    return [c for c in fake_stripe.calls if c[1].endswith("/v1/refunds")]
+
+
+def test_a_cancelled_card_paid_order_is_refunded_once_from_the_outbox(
+    client, card_purchase, fake_stripe, django_capture_on_commit_callbacks
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    post_event(client, completed())
+    order = Order.objects.get(purchase=card_purchase)
+    with django_capture_on_commit_callbacks(execute=False):
+        services.order_transition(order=order, to_status="cancelled")  # the relay never runs
+    assert refunds(fake_stripe) == []
+    refund = OutboxMessage.objects.get(
+        topic="order.cancelled", handler="orders.handlers.refund_card_payment"
+    )
+
+    # The sweep finds the message the broker never got; then a second delivery (a lease that
+    # ran out after the refund went through) finds the order refunded and leaves it.
+    later = timezone.now() + datetime.timedelta(minutes=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_sweep(now=later) >= 1
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert len(refunds(fake_stripe)) == 1
+    OutboxMessage.objects.filter(pk=refund.pk).update(state=OutboxMessage.State.PENDING)
+    assert outbox.outbox_deliver(message_id=refund.pk, now=later) == "done"
+    assert len(refunds(fake_stripe)) == 1
+
+
+def test_a_refund_the_provider_refuses_is_retried_and_the_order_stays_cancelled(
+    client, card_purchase, fake_stripe, django_capture_on_commit_callbacks, monkeypatch
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    post_event(client, completed())
+    order = Order.objects.get(purchase=card_purchase)
+    answer = fake_stripe.request
+
+    def stripe_down(method, url, headers, post_data=None, **kwargs):
+        if url.endswith("/v1/refunds"):
+            fake_stripe.calls.append((method, url, dict(headers or {}), parse_qs(post_data or "")))
+            return json.dumps({"error": {"message": "try later"}}), 503, {}
+        return answer(method, url, headers, post_data, **kwargs)
+
+    monkeypatch.setattr(fake_stripe, "request", stripe_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_transition(order=order, to_status="cancelled")
+    order.refresh_from_db()
+    assert order.status == "cancelled"
+    refund = OutboxMessage.objects.get(handler="orders.handlers.refund_card_payment")
+    assert refund.state == OutboxMessage.State.PENDING and "try later" in refund.last_error
+
+    monkeypatch.setattr(fake_stripe, "request", answer)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert outbox.outbox_deliver(message_id=refund.pk, now=refund.available_at) == "done"
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    # Every try, failed or not, carried the same key: Stripe refunds the money once.
+    keys = {headers["Idempotency-Key"] for _m, _u, headers, _f in refunds(fake_stripe)}
+    assert keys == {f"refund-order-{order.pk}"}
+
+
+def test_a_payment_arriving_after_the_customer_cancelled_is_given_back(
+    client, card_purchase, fake_stripe, django_capture_on_commit_callbacks
+):
+    services.payment_start(purchase=card_purchase, return_url="https://x", cancel_url="https://x")
+    order = Order.objects.get(purchase=card_purchase)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.order_transition(order=order, to_status="cancelled", actor=card_purchase.customer)
+    assert refunds(fake_stripe) == []  # nothing paid yet, nothing to give back
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert post_event(client, completed()).status_code == 200
+    order.refresh_from_db()
+    assert order.status == "refunded"
+    assert len(refunds(fake_stripe)) == 1

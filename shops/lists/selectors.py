@@ -16,6 +16,8 @@ from django.http import Http404
 from django.utils import timezone
 from djmoney.money import Money
 
+from logistics.loads import goods_load
+from logistics.quotes import delivers_to, quote_delivery
 from marketplace.geo import Point, distance_km
 from orders.quantities import quantity_step
 
@@ -436,8 +438,6 @@ def _delivery_option(page: ListPage, options, start: Point) -> DeliveryOption:
     """The lines bought from shops that deliver to `start` (the customer's pick when it
     can, else the best offer, preferring shops already chosen so one ride collects more),
     and the fee each couriers' collective charges for its ride."""
-    from logistics.loads import goods_load
-    from logistics.quotes import delivers_to, quote_delivery
 
     delivering = {s for s, shop in page.shops.items() if delivers_to(shop, start)}
     items_by_id = {item.line.pk: item for item in page.found}

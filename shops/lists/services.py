@@ -13,6 +13,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from marketplace.geo import Point, distance_km
+from orders.exceptions import InvalidQuantity
+from orders.services import cart_add
 
 from ..exceptions import ShoppingListError
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
@@ -359,8 +361,6 @@ def shopping_list_to_cart(*, shopping_list: ShoppingList, cart, picks: dict) -> 
     """Put the picked offers (line id → (product, quantity)) into the cart through the
     cart's own service, which checks units, steps and stock. Returns (added cart lines,
     messages about lines that could not be added); what can be added is added."""
-    from orders.exceptions import InvalidQuantity
-    from orders.services import cart_add
 
     added, problems = [], []
     for product, quantity in picks.values():
