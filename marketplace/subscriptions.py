@@ -13,6 +13,31 @@ SUBSCRIBERS = {
     "purchase.placed": [
         after_commit("orders.handlers.email_purchase_placed"),
     ],
+    # A supporter's card took points or presale value off a bill at a shop's counter.
+    "loyalty.card_used": [
+        after_commit("loyalty.handlers.email_card_used"),
+    ],
+    # The nightly run found a supporter's points about to expire (reminded once a month).
+    "loyalty.points_expiring": [
+        after_commit("loyalty.handlers.email_points_expiring"),
+    ],
+    # A presale campaign moved to an outcome its supporters hear of (funded, missed,
+    # redemption open, cancelled).
+    "loyalty.campaign_moved": [
+        after_commit("loyalty.handlers.email_campaign_moved"),
+    ],
+    # A pledge was paid (by card or at the shop's counter).
+    "loyalty.pledge_paid": [
+        after_commit("loyalty.handlers.email_pledge_receipt"),
+    ],
+    # A card pledge was refunded or cancelled after its money arrived: Stripe gives it back.
+    "loyalty.pledge_card_refund_due": [
+        after_commit("loyalty.handlers.refund_pledge_card"),
+    ],
+    # The nightly run found a supporter holding presale value shortly before redemption ends.
+    "loyalty.presale_reminder_due": [
+        after_commit("loyalty.handlers.email_presale_reminder"),
+    ],
 }
 
 # Questions an app asks of an app that depends on it, and the one function that answers.
