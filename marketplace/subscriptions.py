@@ -13,6 +13,14 @@ SUBSCRIBERS = {
     "purchase.placed": [
         after_commit("orders.handlers.email_purchase_placed"),
     ],
+    # A member opened a proposal: the vote runs from now.
+    "governance.proposal_opened": [
+        after_commit("governance.handlers.announce_proposal_opened"),
+    ],
+    # A proposal's vote closed and its result was applied.
+    "governance.proposal_closed": [
+        after_commit("governance.handlers.announce_proposal_result"),
+    ],
     # A supporter's card took points or presale value off a bill at a shop's counter.
     "loyalty.card_used": [
         after_commit("loyalty.handlers.email_card_used"),
