@@ -13,6 +13,22 @@ SUBSCRIBERS = {
     "purchase.placed": [
         after_commit("orders.handlers.email_purchase_placed"),
     ],
+    # A shop owner invited someone to the shop's team.
+    "shops.team_invited": [
+        after_commit("shops.handlers.email_team_invitation"),
+    ],
+    # A shop added a product photo: its thumbnail is made by a worker.
+    "shops.photo_added": [
+        after_commit("shops.handlers.make_photo_thumbnail"),
+    ],
+    # A shop deleted a product photo: its files go once the row is gone for good.
+    "shops.photo_deleted": [
+        after_commit("shops.handlers.delete_photo_files"),
+    ],
+    # A shop started a product import too large to apply while it waits.
+    "shops.import_started": [
+        after_commit("shops.handlers.apply_product_import"),
+    ],
     # A member opened a proposal: the vote runs from now.
     "governance.proposal_opened": [
         after_commit("governance.handlers.announce_proposal_opened"),
