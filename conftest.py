@@ -55,3 +55,47 @@ def _empty_cache():
 
     cache.clear()
     yield
+
+
+@pytest.fixture
+def flaky_mail(monkeypatch):
+    """The mail server refuses the sends whose numbers are in the returned set (1 = the
+    first send of the test), as a real SMTP server that hiccups would."""
+    from django.core.mail import EmailMessage
+
+    real_send = EmailMessage.send
+    refused: set[int] = set()
+    sends = {"n": 0}
+
+    def send(message, *args, **kwargs):
+        sends["n"] += 1
+        if sends["n"] in refused:
+            raise OSError("mail server hiccup")
+        return real_send(message, *args, **kwargs)
+
+    monkeypatch.setattr(EmailMessage, "send", send)
+    return refused
+
+
+@pytest.fixture
+def deliver_again():
+    """Deliver a topic's outbox messages again: after a failure once their pause is over,
+    after a success as when the worker died before marking them done. Their outcomes."""
+    import datetime
+
+    from django.utils import timezone
+
+    from marketplace import outbox
+    from marketplace.models import OutboxMessage
+
+    def deliver(topic: str) -> list[str]:
+        outcomes = []
+        for message in OutboxMessage.objects.filter(topic=topic).order_by("pk"):
+            OutboxMessage.objects.filter(pk=message.pk).update(
+                state=OutboxMessage.State.PENDING, leased_until=None
+            )
+            due = max(message.available_at, timezone.now()) + datetime.timedelta(seconds=1)
+            outcomes.append(outbox.outbox_deliver(message_id=message.pk, now=due))
+        return outcomes
+
+    return deliver

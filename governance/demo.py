@@ -89,13 +89,10 @@ def _votes(proposal, voters, choices, at):
 
 
 def _closed(proposal: Proposal, voters, choices) -> None:
-    """Votes from shortly after the opening, then closed by the real tally at its end;
-    the members were told at the time (the announcement's claim is taken)."""
+    """Votes from shortly after the opening, then closed by the real tally at its end.
+    Its announcements are demo mail: seed_demo keeps them in memory."""
     _votes(proposal, voters, choices, proposal.opens_at + datetime.timedelta(hours=2))
     proposal_close(proposal_id=proposal.pk, now=proposal.closes_at)
-    Proposal.objects.filter(pk=proposal.pk).update(
-        opening_announced_at=proposal.opens_at, result_announced_at=proposal.closes_at
-    )
 
 
 def _past_decisions(voters, now, today) -> None:
@@ -208,7 +205,6 @@ def load_governance_demo(*, domain: str) -> list[tuple[str, str, str]]:
             no_count=2,
             abstain_count=1,
             quorum_reached=True,
-            result_announced_at=past.closes_at,
         )
         ProposalEvent.objects.create(
             proposal=past, kind="closed", to_status="accepted", created_at=past.closes_at

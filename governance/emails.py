@@ -1,44 +1,39 @@
-"""Announcements to the members, in the node's language, HTML and plain text."""
-
-from django.core.cache import cache
+"""Announcements to the members, in the node's language, HTML and plain text. Sent by the
+outbox subscribers in governance.handlers, each member once per event."""
 
 from marketplace.emails import send_templated_email
+from marketplace.outbox import once_per_recipient
 
 from . import selectors
 from .models import Proposal
 
 
-def _send_each(*, recipients, template: str, context: dict) -> int:
-    """One message per recipient, so addresses stay private. Each recipient is claimed in
-    the cache before sending (released if the send fails), so when the task is retried
-    after a failure, those already told are not told again."""
+def _send_each(*, event, recipients, template: str, context: dict) -> int:
+    """One message per recipient, so addresses stay private; each send is recorded for the
+    outbox message, so a delivery retried after a failure midway skips those already told."""
     sent = 0
-    proposal = context["proposal"]
     for email in sorted(recipients):
-        claim = f"governance-mail-{template}-{proposal.pk}-{email}"
-        if not cache.add(claim, True, timeout=14 * 24 * 3600):
-            continue
-        try:
-            send_templated_email(
+        sent += once_per_recipient(
+            event,
+            email,
+            lambda email=email: send_templated_email(
                 to=[email], template=template, context={**context, "recipient": email}
-            )
-        except Exception:
-            cache.delete(claim)
-            raise
-        sent += 1
+            ),
+        )
     return sent
 
 
-def send_opening(proposal: Proposal) -> int:
+def send_opening(*, event, proposal: Proposal) -> int:
     """Tell every member a vote has opened, what it is about and until when it runs."""
     return _send_each(
+        event=event,
         recipients=set(selectors.member_emails()),
         template="governance/email/opened",
         context={"proposal": proposal},
     )
 
 
-def send_result(proposal: Proposal) -> int:
+def send_result(*, event, proposal: Proposal) -> int:
     """Tell every member and, for an admission, the applicant how the vote ended.
     Returns the number of messages."""
     recipients = set(selectors.member_emails())
@@ -47,6 +42,7 @@ def send_result(proposal: Proposal) -> int:
         applicant = proposal.author.email
         recipients.add(applicant)
     return _send_each(
+        event=event,
         recipients=recipients,
         template="governance/email/result",
         context={

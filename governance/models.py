@@ -141,8 +141,6 @@ class Proposal(TimeStamped):
     winning_option = models.ForeignKey(
         "PollOption", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
-    opening_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
-    result_announced_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("proposal")

@@ -354,7 +354,6 @@ class CampaignEvent(models.Model):
     )
     note = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
-    notified_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("campaign event")
@@ -403,10 +402,9 @@ class Pledge(TimeStamped):
     refunded_at = models.DateTimeField(_("refunded"), null=True, blank=True)
     # When the money part went back: the card refund, or cash handed back at the counter.
     money_returned_at = models.DateTimeField(_("money returned"), null=True, blank=True)
-    # The reminder before redemption ends, sent once per pledge.
+    # When the reminder before redemption ends was published (with this mark, in one
+    # transaction; the outbox sends it): once per supporter and campaign.
     reminder_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
-    # The supporter's receipt for a paid pledge, sent once.
-    receipt_sent_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("pledge")

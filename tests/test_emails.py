@@ -83,10 +83,13 @@ def test_purchase_new_order_and_order_update(django_capture_on_commit_callbacks)
 
 
 def test_points_expiring_and_card_used(settings, client, django_capture_on_commit_callbacks):
-    from loyalty import emails
+    from django.db import transaction
+
+    from marketplace import events
 
     supporter = UserFactory(display_name=CUSTOMER)
-    emails.send_expiry_reminder(user=supporter, points=50)
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        events.publish("loyalty.points_expiring", user=supporter, points=50)
     assert_raw_in_text_escaped_in_html(one_email("expire soon"), CUSTOMER, SITE)
 
     shop = ShopFactory(name=SHOP)

@@ -9,6 +9,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from shops.services.admission import shop_admit
 
 from .. import selectors
@@ -41,9 +42,7 @@ def _open(*, kind, title, rationale, member, user, now, **subject) -> Proposal:
     ProposalEvent.objects.create(
         proposal=proposal, kind=ProposalEvent.Kind.OPENED, member=member, actor=user, created_at=now
     )
-    from ..tasks import announce_proposal_opened_task
-
-    transaction.on_commit(lambda: announce_proposal_opened_task.delay(proposal.pk))
+    events.publish("governance.proposal_opened", proposal=proposal)
     return proposal
 
 
@@ -276,8 +275,6 @@ def proposal_close(*, proposal_id: int, now: datetime.datetime | None = None) ->
     apply it (an accepted admission activates the shop and registers it as a member), and
     announce it after commit. Idempotent: a closed proposal is returned as it is."""
 
-    from ..tasks import announce_proposal_result_task
-
     now = now or timezone.now()
     with transaction.atomic():
         proposal = Proposal.objects.select_for_update().get(pk=proposal_id)
@@ -307,7 +304,7 @@ def proposal_close(*, proposal_id: int, now: datetime.datetime | None = None) ->
                     shop=proposal.shop,
                     defaults={"joined_on": timezone.localdate(now)},
                 )
-        transaction.on_commit(lambda: announce_proposal_result_task.delay(proposal.pk))
+        events.publish("governance.proposal_closed", proposal=proposal)
         return proposal
 
 

@@ -21,6 +21,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from marketplace import events
 from marketplace.money import cents_of
 from orders.payments import stripe_card
 from orders.payments.stripe_card import StripeCard
@@ -31,9 +32,11 @@ from ..services.ledger import (
     account_for_shop,
     account_for_supporter,
     ledger_post,
+    ledger_post_or_get,
     presale_account_for_supporter,
     presale_liability,
 )
+from ..services.points import card_use_announce
 
 log = logging.getLogger(__name__)
 S = Campaign.Status
@@ -158,9 +161,7 @@ def campaign_transition(*, campaign: Campaign, to_status: str, actor=None, note=
     locked.status = to_status
     locked.save(update_fields=["status", "updated_at"])
     if to_status in NOTIFIED:
-        from ..tasks import send_campaign_event_email_task
-
-        transaction.on_commit(lambda: send_campaign_event_email_task.delay(event.pk))
+        events.publish("loyalty.campaign_moved", campaign_event=event)
     return locked
 
 
@@ -377,9 +378,7 @@ def _refund_pledge(pledge: Pledge, note: str) -> None:
         fields.append("money_returned_at")
     pledge.save(update_fields=fields)
     if pledge.payment_method == Pledge.PaymentMethod.CARD and pledge.money_part.amount > 0:
-        from ..tasks import refund_pledge_task
-
-        transaction.on_commit(lambda pk=pledge.pk: refund_pledge_task.delay(pk))
+        events.publish("loyalty.pledge_card_refund_due", pledge=pledge)
 
 
 # Pledges -------------------------------------------------------------------------------------
@@ -490,9 +489,7 @@ def _pledge_pay(pledge: Pledge, *, note: str = "", actor=None, statuses=(S.OPEN,
         locked.status_note = note
         locked.save(update_fields=["status", "paid_at", "status_note", "updated_at"])
         Campaign.objects.filter(pk=campaign.pk).update(raised=F("raised") + locked.amount.amount)
-        from ..tasks import send_pledge_receipt_task
-
-        transaction.on_commit(lambda: send_pledge_receipt_task.delay(locked.pk))
+        events.publish("loyalty.pledge_paid", pledge=locked)
         return locked
 
 
@@ -640,9 +637,7 @@ def _cancel_and_refund_card(pledge: Pledge, reason: str) -> Pledge:
                 "reason": reason
             }
             locked.save(update_fields=["status", "status_note", "updated_at"])
-            from ..tasks import refund_pledge_task
-
-            transaction.on_commit(lambda: refund_pledge_task.delay(locked.pk))
+            events.publish("loyalty.pledge_card_refund_due", pledge=locked)
         return locked
 
 
@@ -693,6 +688,7 @@ def pledge_money_handed_back(*, shop, pledge_id: int, actor) -> Pledge:
 
 
 # Redemption at the counter -------------------------------------------------------------------
+@transaction.atomic
 def presale_redeem(
     *, shop, user, campaign_id: int, amount_cents: int, key: str, actor
 ) -> LedgerTransaction:
@@ -725,7 +721,7 @@ def presale_redeem(
     ).first()
     if holding is None:
         raise CampaignError(_("This supporter holds no presale value of this campaign here."))
-    record = ledger_post(
+    record, posted = ledger_post_or_get(
         key=f"presale-redeem-{key}",
         kind=LedgerTransaction.Kind.PRESALE_REDEEM,
         legs=[(holding, -amount_cents), (presale_liability(campaign), amount_cents)],
@@ -734,17 +730,17 @@ def presale_redeem(
         shop=shop,
         actor=actor,
     )
-    if actor is not None:
-        from ..services.points import card_use_notify
-
-        card_use_notify(record=record)
+    if actor is not None and posted:
+        card_use_announce(record=record)
     return record
 
 
 # Reminders -----------------------------------------------------------------------------------
 def presale_reminders_due(*, today=None) -> int:
-    """Before redemption ends, supporters who still hold value are reminded once (by the
-    task, after commit). Returns how many reminders were enqueued."""
+    """Before redemption ends, supporters who still hold value are reminded once: each
+    supporter's pledges of the campaign are marked reminded in the transaction that
+    publishes the reminder, so the email is sent after commit however a worker fares, and
+    the next night's run skips them. Returns how many reminders were published."""
     today = today or timezone.localdate()
     horizon = today + datetime.timedelta(days=settings.PRESALE_REMINDER_DAYS)
     holdings = Account.objects.filter(
@@ -754,41 +750,19 @@ def presale_reminders_due(*, today=None) -> int:
         campaign__redemption_ends_on__lte=horizon,
         campaign__redemption_ends_on__gte=today,
     ).values_list("campaign_id", "user_id")
-    from ..tasks import send_presale_reminder_task
-
-    pledge_ids = []
+    reminded = 0
     for campaign_id, user_id in holdings:
-        first = (
-            Pledge.objects.filter(
+        with transaction.atomic():
+            unreminded = Pledge.objects.filter(
                 campaign_id=campaign_id,
                 supporter_id=user_id,
                 status=Pledge.Status.PAID,
                 reminder_sent_at__isnull=True,
             )
-            .order_by("pk")
-            .values_list("pk", flat=True)
-            .first()
-        )
-        if first is not None:
-            pledge_ids.append(first)
-    for pk in pledge_ids:
-        transaction.on_commit(lambda pk=pk: send_presale_reminder_task.delay(pk))
-    return len(pledge_ids)
-
-
-def presale_reminder_claim(*, pledge: Pledge) -> bool:
-    """Mark the supporter's pledges of this campaign reminded; False if already done."""
-    return bool(
-        Pledge.objects.filter(
-            campaign_id=pledge.campaign_id,
-            supporter_id=pledge.supporter_id,
-            status=Pledge.Status.PAID,
-            reminder_sent_at__isnull=True,
-        ).update(reminder_sent_at=timezone.now())
-    )
-
-
-def presale_reminder_unclaim(*, pledge: Pledge) -> None:
-    Pledge.objects.filter(campaign_id=pledge.campaign_id, supporter_id=pledge.supporter_id).update(
-        reminder_sent_at=None
-    )
+            first = unreminded.order_by("pk").first()
+            # Conditional update: of two overlapping runs, one marks and publishes.
+            if first is None or not unreminded.update(reminder_sent_at=timezone.now()):
+                continue
+            events.publish("loyalty.presale_reminder_due", pledge=first)
+            reminded += 1
+    return reminded

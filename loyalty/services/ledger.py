@@ -43,7 +43,12 @@ def _check_balanced(legs: list[Leg]) -> None:
         raise LedgerRefused(_("A ledger transaction must balance."))
 
 
-def ledger_post(
+def ledger_post(*, key: str, kind: str, legs: list[Leg], **details) -> LedgerTransaction:
+    """Post one balanced transaction and return it (see ledger_post_or_get)."""
+    return ledger_post_or_get(key=key, kind=kind, legs=legs, **details)[0]
+
+
+def ledger_post_or_get(
     *,
     key: str,
     kind: str,
@@ -53,9 +58,10 @@ def ledger_post(
     order=None,
     pledge=None,
     actor=None,
-) -> LedgerTransaction:
-    """Post one balanced transaction and return it; a key already posted returns the
-    existing transaction and writes nothing.
+) -> tuple[LedgerTransaction, bool]:
+    """Post one balanced transaction; returns it and whether this call posted it. A key
+    already posted returns the existing transaction and False, and writes nothing, so a
+    caller announces a movement only once however often its form is sent.
 
     Locks the accounts involved in primary-key order (so concurrent posts never deadlock),
     checks that no supporter account goes below zero under those locks, writes the entries
@@ -66,7 +72,7 @@ def ledger_post(
     _check_balanced(legs)
     existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
     if existing:
-        return existing
+        return existing, False
     try:
         with transaction.atomic():
             ids = sorted({account.pk for account, _amount in legs})
@@ -77,7 +83,7 @@ def ledger_post(
             # Re-check under the locks: a concurrent post of the same key may have won.
             existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
             if existing:
-                return existing
+                return existing, False
             change: dict[int, int] = {}
             for account, amount in legs:
                 change[account.pk] = change.get(account.pk, 0) + amount
@@ -102,13 +108,13 @@ def ledger_post(
             )
             for pk, delta in change.items():
                 Account.objects.filter(pk=pk).update(balance=F("balance") + delta)
-            return record
+            return record, True
     except IntegrityError:
         # The same key posted concurrently: the first one stands.
         existing = LedgerTransaction.objects.filter(idempotency_key=key).first()
         if existing is None:
             raise
-        return existing
+        return existing, False
 
 
 def lock_accounts(*accounts: Account) -> dict[int, Account]:

@@ -14,9 +14,17 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
 
+from marketplace import events
+
 from ..exceptions import CardNotFound, LedgerRefused
 from ..models import Account, Entry, LedgerTransaction, Level, Offer, OfferClaim, SupporterCard
-from .ledger import account_for_shop, account_for_supporter, ledger_post, lock_accounts
+from .ledger import (
+    account_for_shop,
+    account_for_supporter,
+    ledger_post,
+    ledger_post_or_get,
+    lock_accounts,
+)
 
 # Used when a node has no levels at all.
 DEFAULT_RATE = Decimal("2.00")
@@ -100,12 +108,16 @@ def level_of(user) -> Level | None:
 
 def level_recalculate(*, user, now=None) -> Level | None:
     """Store the supporter's level from the points earned in the last twelve months; levels
-    fall as well as rise."""
+    fall as well as rise. Runs in the caller's transaction when there is one (an earning
+    moves the level together with the points); the card's row is locked before the points
+    are summed, so two earnings at once never store a level that misses one of them."""
     card = card_for(user)
-    level = level_for_points(points_earned_in_year(user, now))
-    SupporterCard.objects.filter(pk=card.pk).update(
-        level=level, level_checked_at=now or timezone.now()
-    )
+    with transaction.atomic():
+        SupporterCard.objects.select_for_update().filter(pk=card.pk).first()
+        level = level_for_points(points_earned_in_year(user, now))
+        SupporterCard.objects.filter(pk=card.pk).update(
+            level=level, level_checked_at=now or timezone.now()
+        )
     return level
 
 
@@ -144,7 +156,9 @@ def points_award_for_order(*, order) -> LedgerTransaction | None:
         shop=order.shop,
         order=order,
     )
-    transaction.on_commit(lambda: level_recalculate(user=customer))
+    # In the earning's transaction: the level is one sum and one row, it shows together
+    # with the points, and nothing can fail after the commit.
+    level_recalculate(user=customer)
     return record
 
 
@@ -220,13 +234,15 @@ def require_member_shop(shop) -> None:
         )
 
 
+@transaction.atomic
 def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTransaction:
     """Spend points at a shop's counter (a discount there); the shop is owed their value
-    in the monthly settlement. The key makes a twice-submitted form count once."""
+    in the monthly settlement. The key makes a twice-submitted form count once, and the
+    supporter hears of it once (card_use_announce)."""
     require_member_shop(shop)
     if points <= 0:
         raise LedgerRefused(_("Enter a positive number of points."))
-    record = ledger_post(
+    record, posted = ledger_post_or_get(
         key=key,
         kind=LedgerTransaction.Kind.REDEEM,
         legs=[(account_for_supporter(user), -points), (account_for_shop(shop), points)],
@@ -234,17 +250,16 @@ def points_redeem(*, user, shop, points: int, key: str, actor=None) -> LedgerTra
         shop=shop,
         actor=actor,
     )
-    if actor is not None:
-        card_use_notify(record=record)
+    if actor is not None and posted:
+        card_use_announce(record=record)
     return record
 
 
-def card_use_notify(*, record: LedgerTransaction) -> None:
-    """Tell the supporter, after commit, that their card took value off a bill: a card
-    number alone is enough at a counter, so the owner should hear of every use."""
-    from ..tasks import notify_card_use_task
-
-    transaction.on_commit(lambda: notify_card_use_task.delay(record.pk))
+def card_use_announce(*, record: LedgerTransaction) -> None:
+    """Announce, in the counter's transaction, that a card took value off a bill: a card
+    number alone is enough at a counter, so the owner hears of every use (by email, from
+    the outbox after commit; a broker outage delays the email, never the counter)."""
+    events.publish("loyalty.card_used", ledger_transaction=record)
 
 
 def points_award_at_counter(*, card, shop, amount: Money, key: str, actor) -> LedgerTransaction:
@@ -268,8 +283,7 @@ def points_award_at_counter(*, card, shop, amount: Money, key: str, actor) -> Le
         shop=shop,
         actor=actor,
     )
-    user = card.user
-    transaction.on_commit(lambda: level_recalculate(user=user))
+    level_recalculate(user=card.user)
     return record
 
 

@@ -14,6 +14,8 @@ from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from marketplace import events
+
 from ..models import Account, Entry, LedgerTransaction, Settlement, SettlementLine, SupporterCard
 from .ledger import account_for_supporter, ledger_post, lock_accounts, network_account
 
@@ -155,19 +157,24 @@ def wallets_to_check(*, now: datetime.datetime, ahead_days: int = 0):
     ).distinct()
 
 
-def expiry_reminder_claim(*, user, now: datetime.datetime | None = None) -> int:
-    """How many points expire within the reminder window, if a reminder is due now; 0 when
-    none is (nothing expiring, or reminded within the last 30 days). The claim is a
-    conditional update, so two workers never both send one."""
+@transaction.atomic
+def expiry_reminder_publish(*, user, now: datetime.datetime | None = None) -> int:
+    """Publish a reminder of the points that expire within the reminder window, if one is
+    due now; returns the points, 0 when none is (nothing expiring, or reminded within the
+    last 30 days). Marking the card and publishing share one transaction, so two workers
+    never both remind, and a worker dying mid-send leaves the outbox to send it again."""
     now = now or timezone.now()
     ahead = datetime.timedelta(days=settings.LOYALTY_EXPIRY_REMINDER_DAYS)
     points = points_expiring(account=account_for_supporter(user), at=now + ahead)
     if points <= 0:
         return 0
     recent = now - datetime.timedelta(days=30)
-    claimed = (
+    marked = (
         SupporterCard.objects.filter(user=user)
         .filter(Q(expiry_reminded_at__isnull=True) | Q(expiry_reminded_at__lt=recent))
         .update(expiry_reminded_at=now)
     )
-    return points if claimed else 0
+    if not marked:
+        return 0
+    events.publish("loyalty.points_expiring", user=user, points=points)
+    return points

@@ -334,7 +334,9 @@ def test_points_earned_at_one_shop_and_spent_at_another_are_settled_monthly(clie
     assert "you received €5.00" in page.content.decode()
 
 
-def test_old_points_expire_first_in_first_out_with_a_reminder_before(settings):
+def test_old_points_expire_first_in_first_out_with_a_reminder_before(
+    settings, django_capture_on_commit_callbacks
+):
     settings.LOYALTY_POINTS_EXPIRE_MONTHS = 12
     supporter = UserFactory()
     services.card_for(supporter)
@@ -345,8 +347,10 @@ def test_old_points_expire_first_in_first_out_with_a_reminder_before(settings):
         created_at=timezone.now() - datetime.timedelta(days=350)
     )
 
-    assert tasks.remind_expiring_points_task() == 1
-    assert tasks.remind_expiring_points_task() == 0  # one reminder, not one a night
+    with django_capture_on_commit_callbacks(execute=True):
+        assert tasks.remind_expiring_points_task() == 1
+        assert tasks.remind_expiring_points_task() == 0  # one reminder, not one a night
+    assert len(mail.outbox) == 1
     assert "400 of your points" in mail.outbox[0].subject
 
     LedgerTransaction.objects.filter(pk=old.pk).update(

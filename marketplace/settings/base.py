@@ -275,10 +275,6 @@ CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
-    "make-missing-thumbnails": {
-        "task": "shops.tasks.make_missing_thumbnails_task",
-        "schedule": 15 * 60,
-    },
     "assign-waiting-jobs": {
         "task": "logistics.tasks.assign_waiting_jobs_task",
         "schedule": 60,

@@ -3,6 +3,7 @@ putting a list into the cart, and the demand signals of lines nobody sells."""
 
 import datetime
 import hashlib
+import logging
 import secrets
 
 from django.conf import settings
@@ -22,6 +23,8 @@ from ..selectors import search_term_found_anywhere
 from ..services.photos import unmet_search_record
 from .matching import LineToMatch, match_lines
 from .parsing import MAX_LINE_LENGTH, MAX_LINES, ParsedLine, parse_line, split_lines
+
+log = logging.getLogger(__name__)
 
 # Lines quoted back in an error message about unreadable lines.
 QUOTED_LINES = 3
@@ -103,8 +106,12 @@ def _record_found_nowhere(shopping_list: ShoppingList, lines: list[ShoppingListL
         # again, so nobody inflates what the shops see as wanted.
         term = hashlib.sha1(match.query.strip().lower().encode()).hexdigest()
         claim = f"unmet-list-{shopping_list.pk}-{term}"
-        if cache.add(claim, True, timeout=7 * 24 * 3600):
-            unmet_search_record(term=match.query, area=area)
+        try:
+            first_this_week = cache.add(claim, True, timeout=7 * 24 * 3600)
+        except Exception:  # the cache is down: a hint for the shops, not worth an error page
+            log.warning("Cache unreachable; search without result not recorded", exc_info=True)
+            continue
+        if first_this_week and unmet_search_record(term=match.query, area=area):
             recorded += 1
     return recorded
 

@@ -17,18 +17,25 @@ from .importing import (
 from .photos import (
     product_photo_add,
     product_photo_delete,
+    product_photo_files_delete,
     product_photo_make_thumbnail,
     product_photo_move,
-    product_photos_missing_thumbnail,
     unmet_search_record,
 )
-from .team import TeamError, team_invitation_accept, team_invite, team_member_change
+from .team import (
+    TeamError,
+    team_invitation_accept,
+    team_invitation_send,
+    team_invite,
+    team_member_change,
+)
 from .tokens import api_token_authenticate, api_token_create, api_token_revoke
 
 __all__ = [
     "BulkAction",
     "TeamError",
     "team_invitation_accept",
+    "team_invitation_send",
     "team_invite",
     "team_member_change",
     "catalogue_upsert",
@@ -46,7 +53,7 @@ __all__ = [
     "product_photo_delete",
     "product_photo_make_thumbnail",
     "product_photo_move",
-    "product_photos_missing_thumbnail",
+    "product_photo_files_delete",
     "product_update",
     "unmet_search_record",
 ]

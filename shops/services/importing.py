@@ -8,6 +8,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from marketplace import events
+
 from .. import catalogue_files as files
 from ..models import Label, Product, ProductImport, Shop
 
@@ -90,37 +92,38 @@ def product_import_preview(*, shop: Shop, user, upload) -> ProductImport:
 
 def product_import_start(*, product_import: ProductImport) -> ProductImport:
     """Apply now, or hand a large file to a worker; the status says which."""
-    claimed = ProductImport.objects.filter(
-        pk=product_import.pk, status=ProductImport.Status.PREVIEWED
-    ).update(status=ProductImport.Status.APPLYING)
+    inline = product_import.row_count <= INLINE_ROWS
+    with transaction.atomic():
+        claimed = ProductImport.objects.filter(
+            pk=product_import.pk, status=ProductImport.Status.PREVIEWED
+        ).update(status=ProductImport.Status.APPLYING)
+        if claimed and not inline:
+            # Handed to a worker with the status change: a broker outage delays it only.
+            events.publish("shops.import_started", product_import=product_import)
     product_import.refresh_from_db()
     if not claimed:
         return product_import  # already started, applied or refused: nothing to do twice
-    cache.set(progress_key(product_import.pk), 0, 3600)
-    if product_import.row_count <= INLINE_ROWS:
+    if inline:
         product_import_apply(import_id=product_import.pk)
-    else:
-        from ..tasks import apply_product_import_task
-
-        transaction.on_commit(lambda: apply_product_import_task.delay(product_import.pk))
-    product_import.refresh_from_db()
+        product_import.refresh_from_db()
     return product_import
 
 
 def product_import_apply(*, import_id: int) -> ProductImport:
     """Apply every row in one transaction, under row locks on the products it touches.
-    Idempotent: an import already applied is left alone; a file that no longer checks
-    cleanly (the catalogue changed meanwhile) fails with nothing changed."""
-    product_import = ProductImport.objects.get(pk=import_id)
-    if product_import.status != ProductImport.Status.APPLYING:
-        return product_import
+    Idempotent: an import already applied is left alone, and the import's row is locked
+    while it applies, so a second delivery (a worker's lease ran out) waits and then finds
+    it applied; a file that no longer checks cleanly (the catalogue changed meanwhile)
+    fails with nothing changed."""
     try:
         with transaction.atomic():
+            product_import = ProductImport.objects.select_for_update().get(pk=import_id)
+            if product_import.status != ProductImport.Status.APPLYING:
+                return product_import
             _apply(product_import)
+            _finish(product_import, ProductImport.Status.APPLIED, "")
     except files.FileRefused as refused:
         _finish(product_import, ProductImport.Status.FAILED, str(refused.message))
-    else:
-        _finish(product_import, ProductImport.Status.APPLIED, "")
     return product_import
 
 

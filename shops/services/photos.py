@@ -1,28 +1,39 @@
 """Writes to shops and the catalogue."""
 
-import datetime
 import io
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.db import transaction
-from django.utils import timezone
+from django.db import DatabaseError, transaction
+
+from marketplace import events
 
 from ..models import Product, ProductPhoto, UnmetSearch
 from ..photos import clean_photo, image_size, thumbnail_bytes
 
+log = logging.getLogger(__name__)
 
-def unmet_search_record(*, term: str, area: str = "") -> UnmetSearch:
-    """Remember that someone looked for `term` and nobody sells it. Stores no identity."""
-    return UnmetSearch.objects.create(term=term.strip().lower()[:200], area=area[:20])
+
+def unmet_search_record(*, term: str, area: str = "") -> UnmetSearch | None:
+    """Remember that someone looked for `term` and nobody sells it. Stores no identity.
+    One cheap insert, written while the search page is made; it is a hint for the shops,
+    so a failure is logged and the person searching still gets their page (None)."""
+    try:
+        with transaction.atomic():  # a savepoint: a failed insert spoils no outer transaction
+            return UnmetSearch.objects.create(term=term.strip().lower()[:200], area=area[:20])
+    except DatabaseError:
+        log.warning("Could not record a search without result", exc_info=True)
+        return None
 
 
 @transaction.atomic
 def product_photo_add(*, product: Product, upload, alt_text: str = "") -> ProductPhoto:
-    """Store a checked, metadata-free copy of `upload` as the product's last photo and
-    make its thumbnail after commit. Raises shops.exceptions.InvalidPhoto."""
+    """Store a checked, metadata-free copy of `upload` as the product's last photo; its
+    thumbnail is made after commit (shops.photo_added, from the outbox). Raises
+    shops.exceptions.InvalidPhoto."""
     content, width, height = clean_photo(upload)
     last = product.photos.order_by("-position").values_list("position", flat=True).first()
     photo = ProductPhoto(
@@ -34,10 +45,7 @@ def product_photo_add(*, product: Product, upload, alt_text: str = "") -> Produc
     )
     photo.image.save(content.name, content, save=False)
     photo.save()
-
-    from ..tasks import make_product_photo_thumbnail_task
-
-    transaction.on_commit(lambda: make_product_photo_thumbnail_task.delay(photo.pk))
+    events.publish("shops.photo_added", photo=photo)
     return photo
 
 
@@ -53,18 +61,6 @@ def product_photo_make_thumbnail(*, photo_id: int) -> ProductPhoto | None:
     ProductPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
     photo.refresh_from_db()
     return photo
-
-
-def product_photos_missing_thumbnail(
-    *, older_than_minutes: int = 10, limit: int = 500
-) -> list[int]:
-    """Ids of photos that should have a thumbnail by now and have none."""
-    cutoff = timezone.now() - datetime.timedelta(minutes=older_than_minutes)
-    return list(
-        ProductPhoto.objects.filter(thumbnail="", created_at__lt=cutoff)
-        .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
-    )
 
 
 @transaction.atomic
@@ -86,12 +82,29 @@ def product_photo_move(*, photo: ProductPhoto, to_front: bool = False, step: int
 
 @transaction.atomic
 def product_photo_delete(*, photo: ProductPhoto) -> None:
-    image, thumbnail = photo.image, photo.thumbnail
+    """Delete the photo; its files go after commit (shops.photo_deleted), only once the row
+    is gone for good. From the outbox rather than on commit: a storage that fails (a full
+    disk, an object store that is down) is retried later and never turns the shop's
+    committed deletion into an error page."""
+    files = [name for name in (photo.image.name, photo.thumbnail.name) if name]
     photo.delete()
-    if ProductPhoto.objects.filter(image=image.name).exists():
-        return  # a shared picture (the demo catalogue's): other products still show it
-    # Files go only once the row is gone for good.
-    transaction.on_commit(lambda: (image.delete(save=False), thumbnail.delete(save=False)))
+    events.publish("shops.photo_deleted", files=files)
+
+
+def product_photo_files_delete(*, files: list[str]) -> int:
+    """Delete stored photo files no photo points at any more (a shared picture of the demo
+    catalogue stays while a product shows it). Safe to repeat: a missing file is skipped.
+    How many were deleted."""
+    deleted = 0
+    for name in files:
+        if ProductPhoto.objects.filter(image=name).exists():
+            continue
+        if ProductPhoto.objects.filter(thumbnail=name).exists():
+            continue
+        if default_storage.exists(name):
+            default_storage.delete(name)
+            deleted += 1
+    return deleted
 
 
 @dataclass(frozen=True)

@@ -5,10 +5,12 @@ import secrets
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from marketplace import events
 from marketplace.emails import render_plain_text
+from marketplace.outbox import once_per_recipient
 
 from ..models import ShopMembership, TeamInvitation
 
@@ -21,22 +23,42 @@ class TeamError(Exception):
 
 @transaction.atomic
 def team_invite(*, shop, email: str, role: str, invited_by, accept_url) -> TeamInvitation:
-    """Invite someone by email; the email goes out after commit. accept_url(token) makes the
-    link. Someone already in the team is not invited again."""
+    """Invite someone by email; the email goes out after commit, from the outbox
+    (shops.team_invited). accept_url(token) makes the link. Someone already in the team
+    is not invited again."""
     email = email.strip().lower()
     if ShopMembership.objects.filter(shop=shop, user__email__iexact=email).exists():
         raise TeamError(_("%(email)s is already in your team.") % {"email": email})
     invitation = TeamInvitation.objects.create(
         shop=shop, email=email, role=role, token=secrets.token_urlsafe(32), invited_by=invited_by
     )
-    link = accept_url(invitation.token)
-    body = render_plain_text(
-        "shops/email/invitation.txt",
-        {"shop": shop, "inviter": invited_by, "link": link, "SITE_NAME": settings.SITE_NAME},
-    )
-    subject = _("Join %(shop)s on %(site)s") % {"shop": shop.name, "site": settings.SITE_NAME}
-    transaction.on_commit(lambda: send_mail(subject, body, None, [email]))
+    events.publish("shops.team_invited", invitation=invitation, link=accept_url(invitation.token))
     return invitation
+
+
+def team_invitation_send(*, event, invitation_id: int, link: str) -> bool:
+    """Email the invitation, in the node's language, once per outbox message. An invitation
+    accepted meanwhile is not sent. Whether it was sent now."""
+    invitation = TeamInvitation.objects.select_related("shop", "invited_by").get(pk=invitation_id)
+    if invitation.accepted_at is not None:
+        return False
+    with translation.override(settings.LANGUAGE_CODE):
+        body = render_plain_text(
+            "shops/email/invitation.txt",
+            {
+                "shop": invitation.shop,
+                "inviter": invitation.invited_by,
+                "link": link,
+                "SITE_NAME": settings.SITE_NAME,
+            },
+        )
+        subject = _("Join %(shop)s on %(site)s") % {
+            "shop": invitation.shop.name,
+            "site": settings.SITE_NAME,
+        }
+    return once_per_recipient(
+        event, invitation.email, lambda: send_mail(subject, body, None, [invitation.email])
+    )
 
 
 @transaction.atomic
