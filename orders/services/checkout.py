@@ -7,7 +7,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -16,12 +15,14 @@ from logistics.loads import goods_load
 from marketplace import events
 from marketplace.geo import Point
 from marketplace.money import money_from_cents
+from shops.exceptions import InsufficientStock
 from shops.models import Product, Shop
+from shops.quantities import parse_quantity
+from shops.services.stock import stock_allocate
 
 from ..delivery import delivers_to, pickup_slots, quote_delivery, window_offers
 from ..exceptions import CheckoutError, SoldOut
 from ..models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Purchase
-from ..quantities import parse_quantity
 
 CENT = Decimal("0.01")
 
@@ -85,9 +86,10 @@ def checkout_place(
 
     Guarantees: the cart row is locked, so the same checkout submitted many times gives one
     purchase (the token is also unique); product rows are locked in primary-key order, so
-    opposite baskets never deadlock; stock is decremented under those locks with a
-    conditional update as backstop; prices, VAT, fees come from the database, never the
-    form. Raises CheckoutError (or SoldOut) with a message; then nothing was written."""
+    opposite baskets never deadlock; the goods are set aside under those locks by shops'
+    stock_allocate (a conditional update as backstop); prices, VAT, fees come from the
+    database, never the form. Raises CheckoutError (or SoldOut) with a message; then
+    nothing was written."""
     existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
     if existing:
         return existing
@@ -211,14 +213,10 @@ def _place(*, cart, customer, request, now) -> Purchase:
             ]
         )
         OrderEvent.objects.create(order=order, to_status=initial, actor=purchase.customer)
-        for product, quantity in items:
-            if product.always_available:
-                continue
-            updated = Product.objects.filter(pk=product.pk, stock_quantity__gte=quantity).update(
-                stock_quantity=F("stock_quantity") - quantity
-            )
-            if not updated:
-                raise SoldOut([product.title])
+        try:
+            stock_allocate(items=items)
+        except InsufficientStock as short:
+            raise SoldOut(short.titles) from short
         grand_total += subtotal + delivery_fee
 
     if request.points:

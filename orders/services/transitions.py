@@ -1,9 +1,8 @@
 """Order states: the allowed moves, who may make them, and what each move does."""
 
 from django.db import transaction
-from django.db.models import F
 
-from shops.models import Product
+from shops.services import stock
 
 from ..exceptions import InvalidTransition
 from ..models import Order, OrderEvent, Payment
@@ -48,17 +47,22 @@ def shop_actions(order: Order) -> list[str]:
     return [a for a in actions if order_step_refusal(order=order, to_status=a) is None]
 
 
-def _release_stock(order: Order) -> None:
-    for line in order.lines.filter(product__isnull=False).order_by("product_id"):
-        Product.objects.filter(pk=line.product_id, always_available=False).update(
-            stock_quantity=F("stock_quantity") + line.quantity
-        )
+def _stock_follow(order: Order, to_status: str) -> None:
+    """Goods set aside for the order go back on sale when it does not go ahead, stop being
+    set aside when they leave the shop, and are set aside again when a courier brings them
+    back (shops' stock service does the counting)."""
+    if to_status in RELEASES_STOCK and order.status in STOCK_HELD:
+        stock.stock_release(lines=order.lines.all())
+    elif to_status in (S.COLLECTED, S.OUT_FOR_DELIVERY) and order.status in STOCK_HELD:
+        stock.stock_hand_over(lines=order.lines.all())
+    elif to_status == S.READY and order.status == S.OUT_FOR_DELIVERY:
+        stock.stock_take_back(lines=order.lines.all())
 
 
 @transaction.atomic
 def order_transition(*, order: Order, to_status: str, actor=None, note: str = "") -> Order:
-    """Move the order to `to_status` under a row lock, record the event, put stock back
-    when goods leave the order, and notify the customer after commit. Raises
+    """Move the order to `to_status` under a row lock, record the event, move the goods set
+    aside for it (_stock_follow), and notify the customer after commit. Raises
     InvalidTransition for a move the table does not allow (including a repeated one), or one
     that would make the order and its delivery job disagree (with `reason` for the person).
     An order on a delivery job moves together with the job: its job is locked first, then
@@ -81,8 +85,7 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
         logistics.delivery_job_follow_order(order=locked, to_status=to_status, actor=actor)
     except JobRefused as refused:
         raise InvalidTransition(locked, to_status, reason=refused.message) from refused
-    if to_status in RELEASES_STOCK and locked.status in STOCK_HELD:
-        _release_stock(locked)
+    _stock_follow(locked, to_status)
     event = OrderEvent.objects.create(
         order=locked, from_status=locked.status, to_status=to_status, actor=actor, note=note[:300]
     )

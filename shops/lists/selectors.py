@@ -17,9 +17,9 @@ from django.utils import timezone
 from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
-from orders.quantities import quantity_step
 
 from ..models import Shop, ShoppingList, ShoppingListLine
+from ..quantities import quantity_step
 from ..selectors import shop_opening_state, shops_with_opening_state
 from .matching import LineMatch, LineToMatch, Offer, match_lines
 from .parsing import quantity_to_buy

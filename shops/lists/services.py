@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.geo import Point, distance_km
 
-from ..exceptions import ShoppingListError
+from ..exceptions import InvalidQuantity, ShoppingListError
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
 from ..selectors import search_term_found_anywhere
 from ..services.photos import unmet_search_record
@@ -359,7 +359,6 @@ def shopping_list_to_cart(*, shopping_list: ShoppingList, cart, picks: dict) -> 
     """Put the picked offers (line id → (product, quantity)) into the cart through the
     cart's own service, which checks units, steps and stock. Returns (added cart lines,
     messages about lines that could not be added); what can be added is added."""
-    from orders.exceptions import InvalidQuantity
     from orders.services import cart_add
 
     added, problems = [], []
