@@ -1,5 +1,17 @@
 from django.utils.translation import gettext_lazy as _
 
+# Quantity rules belong to shops; the cart and its views know the error by this name too.
+from shops.exceptions import InvalidQuantity
+
+__all__ = [
+    "CheckoutError",
+    "InvalidQuantity",
+    "InvalidTransition",
+    "PaymentError",
+    "SoldOut",
+    "WrongPickupCode",
+]
+
 
 class CheckoutError(Exception):
     """Checkout refused; `message` says what to fix. Nothing was written."""
@@ -17,10 +29,6 @@ class SoldOut(CheckoutError):
             _("Sold out meanwhile: %(titles)s. Please change your cart.")
             % {"titles": ", ".join(titles)}
         )
-
-
-class InvalidQuantity(CheckoutError):
-    pass
 
 
 class InvalidTransition(Exception):

@@ -152,7 +152,7 @@ def checkout(request):
                 purchase = services.checkout_place(
                     cart=cart, customer=request.user, request=request_data
                 )
-            except CheckoutError as error:
+            except (CheckoutError, InvalidQuantity) as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
                 remembered = request.session.get(selectors.SESSION_PURCHASES, [])

@@ -12,6 +12,7 @@ from .models import (
     Synonym,
     UnmetSearch,
 )
+from .services.stock import product_save_keeping_stock
 
 
 class OpeningHoursInline(admin.TabularInline):
@@ -45,13 +46,29 @@ class ProductPhotoInline(admin.TabularInline):
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
-    list_display = ["title", "shop", "sku", "price", "stock_quantity", "is_active"]
+    list_display = [
+        "title",
+        "shop",
+        "sku",
+        "price",
+        "stock_quantity",
+        "allocated_quantity",
+        "is_active",
+    ]
+    # Stock changes through the shop's dashboard, the till API and orders, all through
+    # shops.services.stock; an admin save must not write back figures read before a sale.
+    readonly_fields = ["stock_quantity", "allocated_quantity"]
     list_filter = ["is_active", "shop", "unit"]
     search_fields = ["title", "sku"]
     list_select_related = ["shop"]
     autocomplete_fields = ["shop", "category"]
     filter_horizontal = ["labels"]
     inlines = [ProductPhotoInline]
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            return super().save_model(request, obj, form, change)
+        product_save_keeping_stock(obj)
 
 
 @admin.register(Category)

@@ -31,7 +31,13 @@ PRODUCT_IN = {
         "price": {"type": ["string", "number"], "description": "In the node's currency."},
         "vat_rate": {"type": ["string", "number"]},
         "unit": {"type": "string", "enum": ["piece", "kg", "litre", "hour"]},
-        "stock_quantity": {"type": ["string", "number"]},
+        "stock_quantity": {
+            "type": ["string", "number"],
+            "description": (
+                "Available to sell, not counting goods set aside for open orders. To send a "
+                "shelf count, use POST /stock with set."
+            ),
+        },
         "always_available": {"type": "boolean"},
         "quantity_step": {"type": ["string", "number", "null"]},
         "weight_kg": {"type": ["string", "number", "null"]},
@@ -52,7 +58,24 @@ PRODUCT_OUT = {
             for name in catalogue_files.COLUMNS
         },
         "currency": {"type": "string"},
+        "allocated_quantity": {
+            "type": "string",
+            "description": "Set aside for open orders, still in the shop; read only.",
+        },
         "updated_at": {"type": "string", "format": "date-time"},
+    },
+}
+
+PLAIN_NUMBER = {"type": "string", "pattern": "^-?[0-9]+(\\.[0-9]+)?$"}
+STOCK_LEVEL = {
+    "type": "object",
+    "required": ["sku", "on_hand", "allocated", "available", "stock_quantity"],
+    "properties": {
+        "sku": {"type": "string"},
+        "on_hand": {**PLAIN_NUMBER, "description": "In the shop: available + allocated."},
+        "allocated": {**PLAIN_NUMBER, "description": "Set aside for open orders."},
+        "available": {**PLAIN_NUMBER, "description": "For sale: max(count − allocated, 0)."},
+        "stock_quantity": {**PLAIN_NUMBER, "description": "The same as available."},
     },
 }
 
@@ -224,7 +247,13 @@ def openapi_document(server: str) -> dict:
             },
             "/api/v1/shops/{shop_id}/stock": {
                 "post": {
-                    "summary": "Set stock (set) or change it (delta) for many SKUs at once",
+                    "summary": "Count stock (set) or change it (delta) for many SKUs at once",
+                    "description": (
+                        "`set` is a shelf count of everything on hand, goods set aside for "
+                        "open orders included: what is available to sell becomes "
+                        "max(set − allocated, 0). `delta` changes what is available, e.g. -2 "
+                        "for two sold over the counter. All or nothing."
+                    ),
                     "operationId": "changeStock",
                     "parameters": [SHOP_ID],
                     "requestBody": {
@@ -255,8 +284,18 @@ def openapi_document(server: str) -> dict:
                     },
                     "responses": {
                         "200": {
-                            "description": "The new stock levels",
-                            "content": {"application/json": {"schema": {"type": "object"}}},
+                            "description": "The new stock levels by SKU",
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "required": ["stock"],
+                                        "properties": {
+                                            "stock": {"type": "array", "items": STOCK_LEVEL}
+                                        },
+                                    }
+                                }
+                            },
                         },
                         **_errors("400", *common),
                     },

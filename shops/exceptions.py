@@ -19,3 +19,30 @@ class ShoppingListError(ValueError):
         self.message = message
         self.field = field
         super().__init__(str(message))
+
+
+class InvalidQuantity(ValueError):
+    """A quantity the product is not sold in; `message` says what to fix. Nothing was
+    written."""
+
+    def __init__(self, message, *, field: str | None = None):
+        self.message = message
+        self.field = field
+        super().__init__(str(message))
+
+
+class InsufficientStock(Exception):
+    """Fewer goods available to sell than asked for; `titles` names the products short."""
+
+    def __init__(self, titles: list[str]):
+        self.titles = titles
+        super().__init__(", ".join(titles))
+
+
+class StockRefused(ValueError):
+    """A stock change that would leave a product below zero or names an unknown product;
+    `problems` says which (index, field, message). Nothing was changed."""
+
+    def __init__(self, problems: list[dict]):
+        self.problems = problems
+        super().__init__("; ".join(p["message"] for p in problems))

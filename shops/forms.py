@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from djmoney.money import Money
 
 from .models import Category, OpeningHours, Product, Shop, ShopClosure, ShopMembership
+from .quantities import format_quantity
 from .services.catalogue import BulkAction
 
 
@@ -60,8 +61,18 @@ class ProductForm(forms.ModelForm):
         self.instance.shop = shop
         if self.instance.pk:
             self.initial["price_amount"] = self.instance.price.amount
-        self.fields["stock_quantity"].min_value = 0
-        self.fields["stock_quantity"].widget.attrs["min"] = 0
+        stock = self.fields["stock_quantity"]
+        stock.min_value = 0
+        stock.widget.attrs["min"] = 0
+        # The figure shown when the page was opened travels with the form, so saving other
+        # edits does not undo sales made meanwhile: stock is written only when changed.
+        stock.show_hidden_initial = True
+        stock.help_text = _("Available to sell.")
+        if self.instance.pk and not self.instance.always_available:
+            stock.help_text = _(
+                "Available to sell. Set aside for orders waiting for pickup or delivery: "
+                "%(allocated)s more, not counted here."
+            ) % {"allocated": format_quantity(self.instance.allocated_quantity)}
         # Say what the empty choice means instead of Django's "---------".
         self.fields["category"].empty_label = _("No category")
 
@@ -80,6 +91,8 @@ class ProductForm(forms.ModelForm):
 
     def product_fields(self) -> dict:
         data = {name: self.cleaned_data[name] for name in self.Meta.fields if name != "labels"}
+        if self.instance.pk and "stock_quantity" not in self.changed_data:
+            del data["stock_quantity"]
         data["price"] = Money(self.cleaned_data["price_amount"], settings.DEFAULT_CURRENCY)
         return data
 

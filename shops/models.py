@@ -233,8 +233,18 @@ class Product(TimeStamped):
         validators=[MinValueValidator(0), MaxValueValidator(100)],
     )
     unit = models.CharField(_("unit"), max_length=8, choices=Unit.choices, default=Unit.PIECE)
+    # Available to sell: what search, pages and the API read. Goods set aside for open orders
+    # are still in the shop but counted apart, so on hand = stock + allocated. Only
+    # shops.services.stock changes these two.
     stock_quantity = models.DecimalField(
-        _("stock"), max_digits=10, decimal_places=3, default=Decimal("0")
+        _("in stock"), max_digits=10, decimal_places=3, default=Decimal("0")
+    )
+    allocated_quantity = models.DecimalField(
+        _("set aside for orders"),
+        max_digits=10,
+        decimal_places=3,
+        default=Decimal("0"),
+        editable=False,
     )
     quantity_step = models.DecimalField(
         _("sold in steps of"),
@@ -283,6 +293,9 @@ class Product(TimeStamped):
             models.UniqueConstraint(fields=["shop", "sku"], name="unique_sku_per_shop"),
             models.UniqueConstraint(fields=["shop", "slug"], name="unique_slug_per_shop"),
             models.CheckConstraint(condition=Q(stock_quantity__gte=0), name="stock_not_negative"),
+            models.CheckConstraint(
+                condition=Q(allocated_quantity__gte=0), name="allocated_not_negative"
+            ),
             models.CheckConstraint(condition=Q(price__gte=0), name="price_not_negative"),
         ]
         indexes = [
@@ -298,6 +311,11 @@ class Product(TimeStamped):
         return reverse(
             "shops:product_detail", kwargs={"shop_slug": self.shop.slug, "slug": self.slug}
         )
+
+    @property
+    def on_hand(self) -> Decimal:
+        """Goods in the shop: available to sell and set aside for open orders."""
+        return self.stock_quantity + self.allocated_quantity
 
     @property
     def in_stock(self) -> bool:

@@ -7,10 +7,10 @@ from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from shops.models import Product, Shop
+from shops.quantities import MAXIMUM, format_quantity, parse_quantity
 
 from ..exceptions import InvalidQuantity
 from ..models import Cart, CartLine
-from ..quantities import MAXIMUM, format_quantity, parse_quantity
 
 
 def cart_get_or_create(*, user=None, visitor_cart_id: int | None = None) -> Cart:

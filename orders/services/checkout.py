@@ -21,7 +21,6 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -29,12 +28,14 @@ from djmoney.money import Money
 from marketplace import events
 from marketplace.geo import Point
 from marketplace.money import money_from_cents
+from shops.exceptions import InsufficientStock
 from shops.models import Product, Shop
+from shops.quantities import parse_quantity
+from shops.services.stock import stock_allocate
 
 from ..delivery import pickup_slots
 from ..exceptions import CheckoutError, SoldOut
 from ..models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Purchase
-from ..quantities import parse_quantity
 
 CENT = Decimal("0.01")
 
@@ -145,10 +146,11 @@ def checkout_place(
 
     Guarantees: the cart row is locked, so the same checkout submitted many times gives one
     purchase (the token is also unique); product rows are locked in primary-key order, so
-    opposite baskets never deadlock; stock is decremented under those locks with a
-    conditional update as backstop; prices, VAT, fees come from the database, never the
-    form. Raises CheckoutError (or SoldOut) with a message, also when logistics or loyalty
-    refuse (a window fully booked, too few points); then nothing was written."""
+    opposite baskets never deadlock; the goods are set aside under those locks by shops'
+    stock_allocate (a conditional update as backstop); prices, VAT, fees come from the
+    database, never the form. Raises CheckoutError (or SoldOut) with a message, also when
+    logistics or loyalty refuse (a window fully booked, too few points); then nothing was
+    written."""
     existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
     if existing:
         return existing
@@ -458,14 +460,11 @@ def write_purchase(
 
 
 def stock_take(*, basket: Basket) -> None:
-    """The bought goods leave stock, under the product locks fetch_basket took; the
-    conditional update is the backstop (SoldOut, and the transaction rolls back)."""
-    for shop_basket in basket.shops.values():
-        for product, quantity in shop_basket.items:
-            if product.always_available:
-                continue
-            updated = Product.objects.filter(pk=product.pk, stock_quantity__gte=quantity).update(
-                stock_quantity=F("stock_quantity") - quantity
-            )
-            if not updated:
-                raise SoldOut([product.title])
+    """The bought goods are set aside for their orders by shops' stock service, under the
+    product locks fetch_basket took; its conditional update is the backstop (SoldOut, and
+    the transaction rolls back)."""
+    items = [item for shop_basket in basket.shops.values() for item in shop_basket.items]
+    try:
+        stock_allocate(items=items)
+    except InsufficientStock as short:
+        raise SoldOut(short.titles) from short

@@ -2,10 +2,9 @@
 moves is listed under "order.*" in marketplace.subscriptions."""
 
 from django.db import transaction
-from django.db.models import F
 
 from marketplace import events
-from shops.models import Product
+from shops.services import stock
 
 from ..exceptions import InvalidTransition
 from ..models import Order, OrderEvent
@@ -48,11 +47,16 @@ def shop_actions(order: Order) -> list[str]:
     return [a for a in actions if events.refusal("order.moving", order=order, to_status=a) is None]
 
 
-def _release_stock(order: Order) -> None:
-    for line in order.lines.filter(product__isnull=False).order_by("product_id"):
-        Product.objects.filter(pk=line.product_id, always_available=False).update(
-            stock_quantity=F("stock_quantity") + line.quantity
-        )
+def _stock_follow(order: Order, to_status: str) -> None:
+    """Goods set aside for the order go back on sale when it does not go ahead, stop being
+    set aside when they leave the shop, and are set aside again when a courier brings them
+    back (shops' stock service does the counting)."""
+    if to_status in RELEASES_STOCK and order.status in STOCK_HELD:
+        stock.stock_release(lines=order.lines.all())
+    elif to_status in (S.COLLECTED, S.OUT_FOR_DELIVERY) and order.status in STOCK_HELD:
+        stock.stock_hand_over(lines=order.lines.all())
+    elif to_status == S.READY and order.status == S.OUT_FOR_DELIVERY:
+        stock.stock_take_back(lines=order.lines.all())
 
 
 @transaction.atomic
@@ -79,8 +83,7 @@ def order_transition(*, order: Order, to_status: str, actor=None, note: str = ""
     from_status = locked.status
     try:
         events.publish("order.moving", order=locked, to_status=to_status, actor=actor)
-        if to_status in RELEASES_STOCK and from_status in STOCK_HELD:
-            _release_stock(locked)
+        _stock_follow(locked, to_status)
         event = OrderEvent.objects.create(
             order=locked, from_status=from_status, to_status=to_status, actor=actor, note=note[:300]
         )

@@ -23,9 +23,9 @@ from django.db import connection, transaction
 from djmoney.money import Money
 
 from marketplace.geo import Point, distance_km
-from orders.quantities import quantity_step
 
 from ..models import Product, Shop, Synonym
+from ..quantities import quantity_step
 from .parsing import Amount, parse_line, quantity_to_buy, unit_fit
 
 # Per query the database returns at most this many products, and at most this many per shop.

@@ -19,9 +19,9 @@ from djmoney.money import Money
 from logistics.loads import goods_load
 from logistics.quotes import delivers_to, quote_delivery
 from marketplace.geo import Point, distance_km
-from orders.quantities import quantity_step
 
 from ..models import Shop, ShoppingList, ShoppingListLine
+from ..quantities import quantity_step
 from ..selectors import shop_opening_state, shops_with_opening_state
 from .matching import LineMatch, LineToMatch, Offer, match_lines
 from .parsing import quantity_to_buy

@@ -14,10 +14,9 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from marketplace.geo import Point, distance_km
-from orders.exceptions import InvalidQuantity
 from orders.services import cart_add
 
-from ..exceptions import ShoppingListError
+from ..exceptions import InvalidQuantity, ShoppingListError
 from ..models import Product, Shop, ShoppingList, ShoppingListLine, Synonym
 from ..selectors import search_term_found_anywhere
 from ..services.photos import unmet_search_record

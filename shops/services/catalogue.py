@@ -8,6 +8,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from ..models import Category, Product, Shop
+from .stock import STOCK_FIELDS, product_save_keeping_stock, stock_set
 
 
 def unique_slug(*, shop: Shop, title: str, exclude_pk: int | None = None) -> str:
@@ -35,12 +36,19 @@ def product_create(*, shop: Shop, labels=(), **fields) -> Product:
 
 @transaction.atomic
 def product_update(*, product: Product, labels=None, **fields) -> Product:
+    """Save the shop's edits. Stock is written only when `stock_quantity` is given (the shop
+    changed it), through the stock service; the row's other stock figures are left as a
+    checkout meanwhile made them."""
+    available = fields.pop("stock_quantity", None)
     for name, value in fields.items():
         setattr(product, name, value)
     if "title" in fields:
         product.slug = unique_slug(shop=product.shop, title=product.title, exclude_pk=product.pk)
-    product.full_clean()
-    product.save()
+    product.full_clean(exclude=STOCK_FIELDS)
+    product_save_keeping_stock(product)
+    if available is not None:
+        stock_set(shop=product.shop, product_ids=[product.pk], available=available)
+    product.refresh_from_db(fields=STOCK_FIELDS)
     if labels is not None:
         product.labels.set(labels)
     return product
@@ -55,6 +63,8 @@ def product_duplicate(*, product: Product) -> Product:
     copy._state.adding = True
     copy.title = _("%(title)s (copy)") % {"title": product.title}
     copy.is_active = False
+    # Nothing is set aside for the copy's orders; it has none.
+    copy.allocated_quantity = Decimal("0")
     sku, n = f"{product.sku}-COPY", 2
     while Product.objects.filter(shop=product.shop, sku=sku).exists():
         sku, n = f"{product.sku}-COPY{n}", n + 1
@@ -90,7 +100,7 @@ def product_bulk_update(
     if action == BulkAction.DEACTIVATE:
         return BulkResult(products.update(is_active=False))
     if action == BulkAction.SET_STOCK:
-        return BulkResult(products.update(stock_quantity=Decimal(value)))
+        return BulkResult(stock_set(shop=shop, product_ids=product_ids, available=Decimal(value)))
     if action == BulkAction.SET_CATEGORY:
         return BulkResult(products.update(category=category))
     if action == BulkAction.PRICE_PERCENT:

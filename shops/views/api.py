@@ -19,7 +19,9 @@ from orders.models import Order
 
 from .. import catalogue_files, services
 from ..api_schema import openapi_document
+from ..exceptions import StockRefused
 from ..models import Product
+from ..services import stock as stock_service
 
 MAX_BATCH = 1000
 PAGE_SIZE = 100
@@ -114,6 +116,7 @@ def product_json(product: Product) -> dict:
         "vat_rate": catalogue_files._plain(product.vat_rate),
         "unit": product.unit,
         "stock_quantity": catalogue_files._plain(product.stock_quantity),
+        "allocated_quantity": catalogue_files._plain(product.allocated_quantity),
         "always_available": product.always_available,
         "quantity_step": catalogue_files._plain(product.quantity_step)
         if product.quantity_step
@@ -232,7 +235,8 @@ def products_batch(request):
 
 @api_endpoint("POST")
 def stock(request):
-    """Set stock absolutely or change it by a delta, for many SKUs in one transaction."""
+    """Count stock absolutely (set: everything on the shelf, goods set aside for orders
+    included) or change what is available by a delta, for many SKUs in one transaction."""
     changes = request.body_json.get("changes") if isinstance(request.body_json, dict) else None
     if not isinstance(changes, list) or not changes or len(changes) > MAX_BATCH:
         return error(400, f'Send {{"changes": [...]}} with 1 to {MAX_BATCH} items.')
@@ -257,40 +261,34 @@ def stock(request):
                 }
             )
             continue
-        wanted.append((index, change["sku"], "set" in change, amount))
+        absolute = "set" in change
+        wanted.append(
+            stock_service.StockChange(
+                index=index,
+                sku=change["sku"],
+                on_hand=amount if absolute else None,
+                delta=None if absolute else amount,
+            )
+        )
     if problems:
         return error(400, "No stock was changed.", problems)
-    shop = request.api_token.shop
-    with transaction.atomic():
-        locked = {
-            p.sku: p
-            for p in shop.products.select_for_update()
-            .filter(sku__in=[sku for _i, sku, _s, _a in wanted])
-            .order_by("pk")
-        }
-        levels = {sku: p.stock_quantity for sku, p in locked.items()}
-        for index, sku, absolute, amount in wanted:
-            if sku not in locked:
-                problems.append({"index": index, "field": "sku", "message": f"No product {sku}."})
-                continue
-            levels[sku] = amount if absolute else levels[sku] + amount
-            if levels[sku] < 0:
-                problems.append({"index": index, "message": f"Stock of {sku} would go below 0."})
-        if problems:
-            transaction.set_rollback(True)
-            return error(400, "No stock was changed.", problems)
-        for sku, level in levels.items():
-            Product.objects.filter(pk=locked[sku].pk).update(
-                stock_quantity=level, updated_at=timezone.now()
-            )
-    return JsonResponse(
-        {
-            "stock": [
-                {"sku": sku, "stock_quantity": catalogue_files._plain(level)}
-                for sku, level in sorted(levels.items())
-            ]
-        }
-    )
+    try:
+        levels = stock_service.stock_adjust(shop=request.api_token.shop, changes=wanted)
+    except StockRefused as refused:
+        return error(400, "No stock was changed.", refused.problems)
+    return JsonResponse({"stock": [stock_level_json(level) for level in levels]})
+
+
+def stock_level_json(level: stock_service.StockLevel) -> dict:
+    plain = catalogue_files._plain
+    return {
+        "sku": level.sku,
+        "on_hand": plain(level.on_hand),
+        "allocated": plain(level.allocated),
+        "available": plain(level.available),
+        # What tills written before allocations read: the same as available.
+        "stock_quantity": plain(level.available),
+    }
 
 
 @api_endpoint("GET")

@@ -8,11 +8,10 @@ from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from orders.quantities import format_quantity, quantity_step
-
 from .. import selectors, services
 from ..exceptions import InvalidPhoto
 from ..forms import ProductPhotoForm
+from ..quantities import format_quantity, quantity_step
 
 
 def _map_settings():

@@ -5,9 +5,8 @@ from decimal import Decimal, InvalidOperation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from shops.models import Product
-
 from .exceptions import InvalidQuantity
+from .models import Product
 
 # The usual step per unit; a shop may set a finer or coarser one per product (cheese by
 # 100 g, potatoes by the half kilo).

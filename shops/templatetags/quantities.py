@@ -1,6 +1,6 @@
 from django import template
 
-from orders.quantities import format_quantity, quantity_with_unit
+from ..quantities import format_quantity, quantity_with_unit
 
 register = template.Library()
 

@@ -5,7 +5,7 @@ from decimal import Decimal
 import pytest
 from django.utils import translation
 
-from orders.quantities import quantity_with_unit
+from shops.quantities import quantity_with_unit
 
 
 @pytest.mark.parametrize(
