@@ -255,7 +255,7 @@ def measure_shopping_list(args) -> dict:
 
 def measure_own_database(script: str, args) -> dict:
     """A benchmark that makes its own database (bench/governance.py, bench/presales.py,
-    bench/delivery_windows.py)."""
+    bench/delivery_windows.py, bench/outbox.py)."""
     output = subprocess.run(
         [sys.executable, str(BENCH / script), *(["--quick"] if args.quick else [])],
         cwd=ROOT,
@@ -449,6 +449,8 @@ def main() -> None:
     presales = measure_own_database("presales.py", args)
     log("Timing the checkout page with delivery windows…")
     windows = measure_own_database("delivery_windows.py", args)
+    log("Timing the outbox: events relayed, commit to email under load…")
+    outbox = measure_own_database("outbox.py", args)
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -473,6 +475,7 @@ def main() -> None:
         "governance": governance,
         "presales": presales,
         "delivery_windows": windows,
+        "outbox": outbox,
     }
     print_summary(report)
     log(
@@ -533,6 +536,14 @@ def main() -> None:
         f"{windows['checkout_page_cpu']['p95_ms']} ms, {windows['page_queries']} queries); "
         f"placing the order p50 {windows['checkout_post']['p50_ms']} ms, "
         f"p95 {windows['checkout_post']['p95_ms']} ms."
+    )
+    relay, email = outbox["relay"], outbox["commit_to_email"]
+    log(
+        f"Outbox: {relay['events_relayed_per_s']} events relayed/s by {outbox['workers']} "
+        f"workers ({relay['events']} events, {relay['worker_cpu_ms_per_event']} ms worker CPU "
+        f"each, {relay['delivered_more_than_once']} delivered twice); commit to email with "
+        f"{email['purchase_rate_per_s']:g} purchases/s and {email['background_events_per_s']} "
+        f"events/s: p50 {email['p50_ms']} ms, p95 {email['p95_ms']} ms."
     )
     bad = [name for name, result in http["throughput"].items() if result["non_2xx"]]
     bad += [name for name, result in http["latency"].items() if result["errors"]]

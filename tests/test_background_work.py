@@ -1,8 +1,11 @@
 """Background work through the real broker: a task enqueued on commit travels through Redis
 to a Celery worker, which does the work; running it again changes nothing."""
 
+import collections
+import datetime
 import io
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -11,19 +14,29 @@ from pathlib import Path
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
+from django.db.models import F
+from django.utils import timezone
 from PIL import Image
 
-from marketplace.celery import app
+from marketplace import outbox
+from marketplace.models import OutboxMessage, OutboxReceipt
+from marketplace.tests.broker import celery_broker
+from orders import services as order_services
+from orders.tests.factories import cart_with, open_shop, pickup_request
 from shops import services
 from shops.models import ProductPhoto
 from shops.tests.factories import ProductFactory
+
+from .fake_smtp import FakeSMTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
-def redis_worker(settings):
-    """A real `celery worker` process on Redis, using the test database and media folder."""
+def celery_workers(settings):
+    """Starts real `celery worker` processes on Redis, using the test database and media
+    folder: `celery_workers(**env)` starts one, with `env` added to its environment. Each runs
+    in its own process group (`--pool solo`: one process), so a test can SIGKILL all of it."""
     url = os.environ.get("REDIS_URL")
     if not url:
         message = "needs Redis: set REDIS_URL (CI always does)"
@@ -44,41 +57,55 @@ def redis_worker(settings):
         if connection.vendor == "postgresql"
         else f"sqlite:///{database['NAME']}",
     }
-    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=url, task_always_eager=False)
-    # Earlier tests ran tasks eagerly through the in-memory broker's producer pool; drop it
-    # so messages go to Redis.
-    app.close()
-    app.amqp._producer_pool = None
-    with app.connection_for_write() as broker:
-        broker.default_channel.queue_purge("celery")
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "marketplace",
-            "worker",
-            "--pool",
-            "solo",
-            "--loglevel",
-            "WARNING",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
-    try:
-        yield worker
-    finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        app.conf.update(previous)
-        app.close()
-        app.amqp._producer_pool = None
+    started: list[subprocess.Popen] = []
+
+    def start(**extra_env: str) -> subprocess.Popen:
+        worker = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "marketplace",
+                "worker",
+                "--pool",
+                "solo",
+                "--loglevel",
+                "WARNING",
+                "--without-gossip",
+                "--without-mingle",
+                "--without-heartbeat",
+            ],
+            cwd=ROOT,
+            env={**env, **extra_env},
+            start_new_session=True,
+        )
+        started.append(worker)
+        return worker
+
+    with celery_broker(url) as app:
+        with app.connection_for_write() as broker:
+            # Nothing left over from an earlier run: neither queued nor unacknowledged tasks.
+            channel = broker.default_channel
+            channel.queue_purge("celery")
+            channel.client.delete(channel.unacked_key, channel.unacked_index_key)
+        try:
+            yield start
+        finally:
+            for worker in started:
+                if worker.poll() is None:
+                    worker.terminate()
+                    try:
+                        worker.wait(timeout=30)
+                    except subprocess.TimeoutExpired:  # stuck in a send that never returns
+                        os.killpg(worker.pid, signal.SIGKILL)
+                        worker.wait()
+
+
+@pytest.fixture
+def redis_worker(celery_workers):
+    """One real `celery worker` process on Redis."""
+    return celery_workers()
 
 
 def a_picture() -> SimpleUploadedFile:
@@ -103,3 +130,87 @@ def test_a_thumbnail_is_made_by_a_worker_through_redis(redis_worker):
     # Delivered twice (acks_late re-delivery), the task leaves the first result alone.
     services.product_photo_make_thumbnail(photo_id=photo.pk)
     assert ProductPhoto.objects.get(pk=photo.pk).thumbnail.name == name
+
+
+def wait_for(outcome, *, seconds: float = 60, what: str):
+    """Poll for an outcome with a deadline; a busy machine makes it slower, never wrong."""
+    deadline = time.monotonic() + seconds
+    while not (result := outcome()):
+        if time.monotonic() > deadline:
+            pytest.fail(f"waited {seconds} s for {what}")
+        time.sleep(0.05)
+    return result
+
+
+@pytest.mark.parametrize("hang_on", [1, 2], ids=["first-email", "second-email"])
+@pytest.mark.django_db(transaction=True)
+def test_a_worker_killed_mid_send_still_sends_the_confirmation_once_to_each_person(
+    celery_workers, hang_on, monkeypatch, settings
+):
+    """The mail server swallows the first (or second) email of a purchase confirmation and
+    never answers; the worker sending it is SIGKILLed. After its lease runs out the sweep hands
+    the message to a new worker, and each person has each email exactly once."""
+    monkeypatch.setattr(outbox, "_broker_down_until", 0.0)
+    shop = open_shop(email="orders@hoof-and-herb.example")
+    cart = cart_with([(ProductFactory(shop=shop, stock_quantity=5), "1")])
+    with FakeSMTPServer(hang_on=hang_on) as smtp:
+        smtp_env = {
+            "EMAIL_BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "EMAIL_HOST": "127.0.0.1",
+            "EMAIL_PORT": str(smtp.port),
+        }
+        doomed = celery_workers(**smtp_env)
+        purchase = order_services.checkout_place(
+            cart=cart,
+            customer=cart.user,
+            request=pickup_request([shop], email="chris@example.org"),
+        )
+        order = purchase.orders.get()
+        message = OutboxMessage.objects.get(topic="purchase.placed")
+
+        assert smtp.hanging.wait(timeout=60), "the worker never reached the mail server"
+        os.killpg(doomed.pid, signal.SIGKILL)
+        doomed.wait(timeout=30)
+
+        # Killed mid-send: the swallowed email was not accepted, and the message is still
+        # pending under the dead worker's lease, which the sweep respects until it runs out.
+        served_before = smtp.recipients()
+        assert served_before == ["chris@example.org"][: hang_on - 1]
+        message.refresh_from_db()
+        assert message.state == OutboxMessage.State.PENDING
+        assert message.attempts == 1
+        assert message.leased_until > timezone.now()
+        before_lease_ends = message.leased_until - datetime.timedelta(seconds=1)
+        assert outbox.outbox_sweep(now=before_lease_ends) == 0
+
+        # Time passes (set up through the database): the lease runs out.
+        passed = datetime.timedelta(
+            seconds=settings.OUTBOX_LEASE_SECONDS + settings.OUTBOX_SWEEP_GRACE_SECONDS + 1
+        )
+        OutboxMessage.objects.filter(pk=message.pk).update(
+            created_at=F("created_at") - passed,
+            available_at=F("available_at") - passed,
+            leased_until=F("leased_until") - passed,
+        )
+        celery_workers(**smtp_env)
+        assert outbox.outbox_sweep() == 1  # through Redis to the new worker
+
+        wait_for(
+            lambda: OutboxMessage.objects.filter(
+                pk=message.pk, state=OutboxMessage.State.DONE
+            ).exists(),
+            what="the new worker to deliver the confirmation",
+        )
+        got = collections.Counter(smtp.recipients())
+        assert got == {"chris@example.org": 1, "orders@hoof-and-herb.example": 1}
+        subjects = {m.recipients[0]: m.subject for m in smtp.accepted}
+        assert str(purchase) in subjects["chris@example.org"]
+        assert order.number in subjects["orders@hoof-and-herb.example"]
+        assert OutboxReceipt.objects.filter(message=message).count() == 2
+
+        # Sweeping again, even much later, hands nothing over and sends nothing.
+        later = timezone.now() + datetime.timedelta(hours=1)
+        assert outbox.outbox_sweep(now=later) == 0
+        message.refresh_from_db()
+        assert message.attempts == 2
+        assert collections.Counter(smtp.recipients()) == got

@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from marketplace import events, outbox, subscriptions
-from marketplace.celery import app
 from marketplace.models import OutboxMessage, OutboxReceipt
+from marketplace.tests.broker import celery_broker
 from marketplace.tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -164,14 +164,8 @@ def _closed_port() -> int:
 @pytest.fixture
 def broker_down():
     """A real broker URL nobody listens on: relaying meets a refused connection."""
-    previous = {key: app.conf[key] for key in ("broker_url", "task_always_eager")}
-    app.conf.update(broker_url=f"redis://127.0.0.1:{_closed_port()}/0", task_always_eager=False)
-    app.close()
-    app.amqp._producer_pool = None
-    yield
-    app.conf.update(previous)
-    app.close()
-    app.amqp._producer_pool = None
+    with celery_broker(f"redis://127.0.0.1:{_closed_port()}/0"):
+        yield
 
 
 def test_a_broker_outage_delays_delivery_and_loses_nothing(
