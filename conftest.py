@@ -6,8 +6,9 @@ import os
 import pytest
 from django.db import connection
 
-# `redis_server`: a real redis-server the test can stop and start again.
-pytest_plugins = ["tests.fixtures.redis_server"]
+# `redis_server`: a real redis-server the test can stop and start again; `celery_workers`:
+# real worker processes on Redis, which a test can SIGKILL.
+pytest_plugins = ["tests.fixtures.redis_server", "tests.fixtures.celery_workers"]
 
 
 def pytest_collection_modifyitems(config, items):

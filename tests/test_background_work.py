@@ -6,21 +6,17 @@ import datetime
 import io
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 from PIL import Image
 
 from marketplace import outbox
 from marketplace.models import OutboxMessage, OutboxReceipt
-from marketplace.tests.broker import celery_broker
 from orders import services as order_services
 from orders.tests.factories import cart_with, open_shop, pickup_request
 from shops import services
@@ -30,76 +26,6 @@ from shops.tests.factories import ProductFactory
 from .fake_smtp import FakeSMTPServer
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@pytest.fixture
-def celery_workers(settings):
-    """Starts real `celery worker` processes on Redis, using the test database and media
-    folder: `celery_workers(**env)` starts one, with `env` added to its environment. Each runs
-    in its own process group (`--pool solo`: one process), so a test can SIGKILL all of it."""
-    url = os.environ.get("REDIS_URL")
-    if not url:
-        message = "needs Redis: set REDIS_URL (CI always does)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    database = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev",
-        "DEBUG": "0",
-        "REDIS_URL": url,
-        "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-        "DATABASE_URL": (
-            f"postgres://{database['USER']}@{database['HOST'] or '127.0.0.1'}:"
-            f"{database['PORT'] or 5432}/{database['NAME']}"
-        )
-        if connection.vendor == "postgresql"
-        else f"sqlite:///{database['NAME']}",
-    }
-    started: list[subprocess.Popen] = []
-
-    def start(**extra_env: str) -> subprocess.Popen:
-        worker = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "marketplace",
-                "worker",
-                "--pool",
-                "solo",
-                "--loglevel",
-                "WARNING",
-                "--without-gossip",
-                "--without-mingle",
-                "--without-heartbeat",
-            ],
-            cwd=ROOT,
-            env={**env, **extra_env},
-            start_new_session=True,
-        )
-        started.append(worker)
-        return worker
-
-    with celery_broker(url) as app:
-        with app.connection_for_write() as broker:
-            # Nothing left over from an earlier run: neither queued nor unacknowledged tasks.
-            channel = broker.default_channel
-            channel.queue_purge("celery")
-            channel.client.delete(channel.unacked_key, channel.unacked_index_key)
-        try:
-            yield start
-        finally:
-            for worker in started:
-                if worker.poll() is None:
-                    worker.terminate()
-                    try:
-                        worker.wait(timeout=30)
-                    except subprocess.TimeoutExpired:  # stuck in a send that never returns
-                        os.killpg(worker.pid, signal.SIGKILL)
-                        worker.wait()
 
 
 @pytest.fixture
