@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from .models import OutboxMessage, Postcode, User
 from .outbox import outbox_retry
@@ -47,4 +48,12 @@ class OutboxMessageAdmin(admin.ModelAdmin):
     @admin.action(description=_("Try again now"))
     def try_again_now(self, request, queryset):
         count = outbox_retry(message_ids=queryset.values_list("pk", flat=True))
-        self.message_user(request, _("%(count)s messages will be tried again.") % {"count": count})
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)s message will be tried again.",
+                "%(count)s messages will be tried again.",
+                count,
+            )
+            % {"count": count},
+        )
