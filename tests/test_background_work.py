@@ -24,6 +24,7 @@ from shops.models import ProductPhoto
 from shops.tests.factories import ProductFactory
 
 from .fake_smtp import FakeSMTPServer
+from .fixtures.celery_workers import wait_for
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -56,16 +57,6 @@ def test_a_thumbnail_is_made_by_a_worker_through_redis(redis_worker):
     # Delivered twice (acks_late re-delivery), the task leaves the first result alone.
     services.product_photo_make_thumbnail(photo_id=photo.pk)
     assert ProductPhoto.objects.get(pk=photo.pk).thumbnail.name == name
-
-
-def wait_for(outcome, *, seconds: float = 60, what: str):
-    """Poll for an outcome with a deadline; a busy machine makes it slower, never wrong."""
-    deadline = time.monotonic() + seconds
-    while not (result := outcome()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.05)
-    return result
 
 
 @pytest.mark.parametrize("hang_on", [1, 2], ids=["first-email", "second-email"])

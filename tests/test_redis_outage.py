@@ -4,7 +4,6 @@ they owe go out once Redis is back: the outbox kept them in the database meanwhi
 
 import collections
 import datetime
-import time
 
 import pytest
 from django.urls import reverse
@@ -20,6 +19,7 @@ from orders.tests.factories import first_slot, open_shop
 from shops.tests.factories import ProductFactory, ShopMembershipFactory
 
 from .fake_smtp import FakeSMTPServer
+from .fixtures.celery_workers import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,15 +28,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 def worker_broker_url(redis_server):
     """Workers, and the web side's relay, use the Redis this test stops and starts."""
     return redis_server.url
-
-
-def wait_for(outcome, *, seconds: float = 90, what: str):
-    deadline = time.monotonic() + seconds
-    while not (result := outcome()):
-        if time.monotonic() > deadline:
-            pytest.fail(f"waited {seconds} s for {what}")
-        time.sleep(0.05)
-    return result
 
 
 def test_checkout_and_the_counter_succeed_while_redis_is_down_and_the_mail_follows(
