@@ -118,6 +118,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marketplace.db_router.CatalogueReplicaMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -151,15 +152,30 @@ TEMPLATES = [
 ]
 
 (BASE_DIR / "var" / "static").mkdir(parents=True, exist_ok=True)
+# Behind PgBouncer in transaction pooling a server-side cursor (`.iterator()`) may meet
+# another client's connection, so Django must not open them (DISABLE_SERVER_SIDE_CURSORS=1).
+DATABASE_OPTIONS = {
+    "conn_max_age": int(os.environ.get("CONN_MAX_AGE", "60")),
+    # A kept connection that broke (the database restarted) is replaced at the next
+    # request's first query, so the site recovers without a restart.
+    "conn_health_checks": True,
+    "disable_server_side_cursors": env_bool("DISABLE_SERVER_SIDE_CURSORS", False),
+}
 DATABASES = {
     "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'var' / 'commonplace.sqlite3'}",
-        conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        # A kept connection that broke (the database restarted) is replaced at the next
-        # request's first query, so the site recovers without a restart.
-        conn_health_checks=True,
+        default=f"sqlite:///{BASE_DIR / 'var' / 'commonplace.sqlite3'}", **DATABASE_OPTIONS
     )
 }
+# A Postgres streaming replica for the public catalogue's reads (marketplace.db_router):
+# without DATABASE_REPLICA_URL there is no "replica" alias and every query goes to default.
+DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
+if DATABASE_REPLICA_URL:
+    DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, **DATABASE_OPTIONS)
+CATALOGUE_READ_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
+DATABASE_ROUTERS = ["marketplace.db_router.CatalogueReplicaRouter"]
+# After a browser sent a form, its catalogue pages read from the primary this long: longer
+# than the replica normally lags, so a shop sees the price it just saved.
+REPLICA_PIN_SECONDS = int(os.environ.get("REPLICA_PIN_SECONDS", "10"))
 # The embedded SQLite setup: a write transaction takes the write lock when it begins
 # (IMMEDIATE), so two requests never both read and then fail to upgrade to a write ("database
 # is locked"); a request waiting for the lock waits up to `timeout` seconds. Postgres is

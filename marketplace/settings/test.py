@@ -15,3 +15,8 @@ CELERY_TASK_ALWAYS_EAGER = True
 CELERY_BROKER_URL = "memory://"
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# A "replica" alias on the test database itself, as Django's test mirrors do: the routing test
+# turns CATALOGUE_READ_DATABASE to it and sees which connection ran each query. Off otherwise,
+# so every other test reads and writes through default alone.
+DATABASES["replica"] = {**DATABASES["default"], "TEST": {"MIRROR": "default"}}  # noqa: F405
+CATALOGUE_READ_DATABASE = "default"

@@ -1,5 +1,6 @@
 """Configuration comes from the environment; production settings pass Django's deploy check."""
 
+import json
 import os
 import subprocess
 import sys
@@ -110,3 +111,39 @@ def test_a_message_a_killed_worker_held_comes_back_after_the_longest_task_not_an
     # Redis gives a running task's message to a second worker after the timeout: it must
     # outlast every task, and still be minutes, not kombu's default hour.
     assert longest_task < visibility_timeout <= 30 * 60
+
+
+DATABASES_SHOWN = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps({alias: [d['HOST'], d['NAME'], d['DISABLE_SERVER_SIDE_CURSORS']] "
+    "for alias, d in s.DATABASES.items()})); print(s.CATALOGUE_READ_DATABASE)"
+)
+
+
+def test_without_a_replica_url_there_is_no_replica_and_catalogue_reads_go_to_default():
+    result = run_python(
+        DATABASES_SHOWN,
+        DJANGO_SETTINGS_MODULE="marketplace.settings.dev",
+        DATABASE_URL="postgres://app@pgbouncer:6432/commonplace",
+    )
+    assert result.returncode == 0, result.stderr
+    databases, catalogue = result.stdout.splitlines()
+    assert json.loads(databases) == {"default": ["pgbouncer", "commonplace", False]}
+    assert catalogue == "default"
+
+
+def test_a_replica_url_adds_the_replica_and_pooling_turns_off_server_side_cursors():
+    result = run_python(
+        DATABASES_SHOWN,
+        DJANGO_SETTINGS_MODULE="marketplace.settings.dev",
+        DATABASE_URL="postgres://app@pgbouncer:6432/commonplace",
+        DATABASE_REPLICA_URL="postgres://app@postgres-replica:5432/commonplace",
+        DISABLE_SERVER_SIDE_CURSORS="1",
+    )
+    assert result.returncode == 0, result.stderr
+    databases, catalogue = result.stdout.splitlines()
+    assert json.loads(databases) == {
+        "default": ["pgbouncer", "commonplace", True],
+        "replica": ["postgres-replica", "commonplace", True],
+    }
+    assert catalogue == "replica"
