@@ -41,14 +41,15 @@ class Refused(Exception):
 class Subscriber:
     handler: str  # dotted path, resolved on first use and checked at start-up
     when: str
+    mail: bool = False  # sends email: its outbox messages go to the "mail" queue
 
 
 def in_transaction(handler: str) -> Subscriber:
     return Subscriber(handler, IN_TRANSACTION)
 
 
-def after_commit(handler: str) -> Subscriber:
-    return Subscriber(handler, AFTER_COMMIT)
+def after_commit(handler: str, *, mail: bool = False) -> Subscriber:
+    return Subscriber(handler, AFTER_COMMIT, mail)
 
 
 @dataclass
@@ -71,6 +72,16 @@ def subscribers(topic: str) -> list[Subscriber]:
     from . import subscriptions
 
     return subscriptions.SUBSCRIBERS.get(topic, [])
+
+
+@functools.cache
+def mail_handlers() -> frozenset[str]:
+    """The after-commit subscribers that send email (`after_commit(..., mail=True)`)."""
+    from . import subscriptions
+
+    return frozenset(
+        s.handler for subs in subscriptions.SUBSCRIBERS.values() for s in subs if s.mail
+    )
 
 
 @functools.cache

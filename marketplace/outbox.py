@@ -23,7 +23,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from .events import Event, resolve
+from .events import Event, mail_handlers, resolve
 from .models import OutboxMessage, OutboxReceipt
 
 log = logging.getLogger(__name__)
@@ -44,22 +44,24 @@ def outbox_write(*, topic: str, payload: dict, handlers: Iterable[str]) -> list[
         OutboxMessage(topic=topic, handler=h, payload=payload, created_at=now, available_at=now)
         for h in handlers
     )
-    ids = [m.pk for m in messages]
-    transaction.on_commit(lambda: relay(ids))
-    return ids
+    transaction.on_commit(lambda: relay([(m.pk, m.handler) for m in messages]))
+    return [m.pk for m in messages]
 
 
-def relay(ids: Iterable[int]) -> int:
-    """Hand messages to the broker; never raises. How many were handed over."""
+def relay(messages: Iterable[tuple[int, str]]) -> int:
+    """Hand messages (id, handler) to the broker; never raises. How many were handed over.
+    Email goes as its own task, which CELERY_TASK_ROUTES puts on the "mail" queue."""
     global _broker_down_until
-    from .tasks import deliver_outbox_message_task
+    from .tasks import deliver_outbox_mail_task, deliver_outbox_message_task
 
     if time.monotonic() < _broker_down_until:
         return 0
+    mail = mail_handlers()
     sent = 0
-    for pk in ids:
+    for pk, handler in messages:
+        task = deliver_outbox_mail_task if handler in mail else deliver_outbox_message_task
         try:
-            deliver_outbox_message_task.apply_async((pk,), retry=False)
+            task.apply_async((pk,), retry=False)
         except Exception:  # any broker failure: the message waits in the database
             _broker_down_until = time.monotonic() + settings.OUTBOX_BROKER_PAUSE_SECONDS
             log.warning("Broker unreachable; outbox message %s waits for the sweep", pk)
@@ -113,42 +115,46 @@ def outbox_deliver(*, message_id: int, now: datetime.datetime | None = None) -> 
     return "done"
 
 
-def outbox_due(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
-    """Pending messages that are due, unleased (or whose lease expired) and were not just
-    relayed: a fresh message gets a short grace so the sweep does not queue it twice."""
+def _due(*, now: datetime.datetime | None = None):
     now = now or timezone.now()
     grace = datetime.timedelta(seconds=settings.OUTBOX_SWEEP_GRACE_SECONDS)
-    return list(
+    return (
         OutboxMessage.objects.filter(
             state=OutboxMessage.State.PENDING, available_at__lte=now - grace
         )
         .filter(Q(leased_until__isnull=True) | Q(leased_until__lt=now))
         .order_by("available_at")
-        .values_list("pk", flat=True)[:limit]
     )
 
 
-def outbox_sweep(*, now: datetime.datetime | None = None) -> int:
+def outbox_due(*, now: datetime.datetime | None = None, limit: int = 1000) -> list[int]:
+    """Pending messages that are due, unleased (or whose lease expired) and were not just
+    relayed: a fresh message gets a short grace so the sweep does not queue it twice."""
+    return list(_due(now=now).values_list("pk", flat=True)[:limit])
+
+
+def outbox_sweep(*, now: datetime.datetime | None = None, limit: int = 1000) -> int:
     """Relay every due message again (beat). How many were handed to the broker."""
     global _broker_down_until
     _broker_down_until = 0.0  # the sweep runs in a worker: the broker is worth trying
-    return relay(outbox_due(now=now))
+    return relay(list(_due(now=now).values_list("pk", "handler")[:limit]))
 
 
 def outbox_retry(*, message_ids: Iterable[int]) -> int:
     """An operator's "try again now" for failed or waiting messages."""
-    ids = list(
+    messages = list(
         OutboxMessage.objects.filter(pk__in=list(message_ids))
         .exclude(state=OutboxMessage.State.DONE)
-        .values_list("pk", flat=True)
+        .values_list("pk", "handler")
     )
+    ids = [pk for pk, _ in messages]
     OutboxMessage.objects.filter(pk__in=ids).update(
         state=OutboxMessage.State.PENDING,
         attempts=0,
         available_at=timezone.now(),
         leased_until=None,
     )
-    transaction.on_commit(lambda: relay(ids))
+    transaction.on_commit(lambda: relay(messages))
     return len(ids)
 
 

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from kombu import Queue
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -287,6 +288,17 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Queues: email waits on "mail" and courier assignment on "assignment", so a burst of mail
+# or a long assignment run never delays the other, nor refunds, thumbnails and imports on
+# "celery". A worker started without -Q (`make run`, the tests) consumes every queue named
+# here; docker-compose runs a worker per queue. A route to a queue missing here would strand
+# its tasks: tests/test_celery_queues.py checks that none does.
+CELERY_TASK_DEFAULT_QUEUE = "celery"
+CELERY_TASK_QUEUES = [Queue(name, routing_key=name) for name in ("celery", "mail", "assignment")]
+CELERY_TASK_ROUTES = {
+    "marketplace.tasks.deliver_outbox_mail_task": {"queue": "mail"},
+    "logistics.tasks.assign_waiting_jobs_task": {"queue": "assignment"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
