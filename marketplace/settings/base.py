@@ -238,6 +238,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Static files: collectstatic names each file by its content's hash and writes gzip and
+# (with the brotli package) brotli copies beside it; WhiteNoise serves a hashed name with
+# "max-age=315360000, public, immutable", so a browser or CDN never asks again, and the
+# few unhashed names for a minute.
+WHITENOISE_MAX_AGE = 0 if DEBUG else 60
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 
