@@ -18,6 +18,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check -e '.[dev]'
 	@touch $(STAMP)
 
+# One worker with beat beside the server; without -Q it takes every queue (celery, mail,
+# assignment).
 run: $(STAMP)
 	$(PY) manage.py migrate --noinput
 	@if command -v msgfmt >/dev/null; then $(PY) manage.py compilemessages --ignore=$(VENV) -v 0; fi
