@@ -11,11 +11,19 @@ write from a replica that has not caught up:
   `REPLICA_PIN_SECONDS`, so a shop that saved a price sees it on its public page at once;
 - Celery tasks, commands and every other page never touch the replica.
 
+If the replica cannot be reached, the page is rendered again from the primary (it only read,
+so that is safe) and catalogue pages read from the primary for `REPLICA_RETRY_SECONDS`
+before the replica is tried again: a replica outage slows nothing down for long and never
+becomes an error page while the primary answers.
+
 `CATALOGUE_READ_DATABASE` names the alias ("replica" when DATABASE_REPLICA_URL is set,
 otherwise "default", which turns all of this off). The selectors stay unaware of it.
 """
 
 import contextvars
+import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -34,12 +42,18 @@ CATALOGUE_VIEWS = frozenset(
 # Apps whose tables are the catalogue (shops, products, categories, photos, opening hours).
 CATALOGUE_APPS = frozenset({"shops"})
 PIN_COOKIE = "primary_pin"
+REPLICA_RETRY_SECONDS = 30
+
+log = logging.getLogger(__name__)
+# Per process: until then the replica is left alone after it failed.
+_replica_down_until = 0.0
 
 
 @dataclass
 class _Request:
     catalogue: bool = False  # a catalogue page, GET or HEAD, no recent write by this browser
     wrote: bool = False  # asked to write: read-your-writes for the rest of the request
+    view: tuple[Callable, tuple, dict] | None = None  # to render again from the primary
 
 
 _current: contextvars.ContextVar[_Request | None] = contextvars.ContextVar(
@@ -49,7 +63,9 @@ _current: contextvars.ContextVar[_Request | None] = contextvars.ContextVar(
 
 def _replica_alias() -> str | None:
     alias = settings.CATALOGUE_READ_DATABASE
-    return alias if alias != DEFAULT_DB_ALIAS else None
+    if alias == DEFAULT_DB_ALIAS or time.monotonic() < _replica_down_until:
+        return None
+    return alias
 
 
 class CatalogueReplicaRouter:
@@ -113,3 +129,27 @@ class CatalogueReplicaMiddleware:
             and PIN_COOKIE not in request.COOKIES
         ):
             state.catalogue = True
+            state.view = (view_func, view_args, view_kwargs)
+
+    def process_exception(self, request, exception):
+        """The replica failed a page that only read: render it again from the primary."""
+        global _replica_down_until
+        from .health import database_unavailable
+
+        state = _current.get()
+        alias = _replica_alias()
+        if not (state and state.catalogue and state.view and alias and not state.wrote):
+            return None
+        if not database_unavailable(exception):
+            return None
+        _replica_down_until = time.monotonic() + REPLICA_RETRY_SECONDS
+        log.warning(
+            "Replica %r unreachable (%s); catalogue reads go to the primary for %s s",
+            alias,
+            exception,
+            REPLICA_RETRY_SECONDS,
+        )
+        connections[alias].close()
+        state.catalogue = False
+        view_func, view_args, view_kwargs = state.view
+        return view_func(request, *view_args, **view_kwargs)

@@ -172,6 +172,9 @@ DATABASES = {
 DATABASE_REPLICA_URL = os.environ.get("DATABASE_REPLICA_URL", "")
 if DATABASE_REPLICA_URL:
     DATABASES["replica"] = dj_database_url.parse(DATABASE_REPLICA_URL, **DATABASE_OPTIONS)
+    # An unreachable replica costs a page at most this long before it is served from the
+    # primary (marketplace.db_router).
+    DATABASES["replica"].setdefault("OPTIONS", {}).setdefault("connect_timeout", 3)
 CATALOGUE_READ_DATABASE = "replica" if DATABASE_REPLICA_URL else "default"
 DATABASE_ROUTERS = ["marketplace.db_router.CatalogueReplicaRouter"]
 # After a browser sent a form, its catalogue pages read from the primary this long: longer

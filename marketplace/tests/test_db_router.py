@@ -6,6 +6,7 @@ Each query is seen on the connection that ran it, so a query that went to the wr
 fails the test even though both aliases hold the same rows."""
 
 import re
+import socket
 
 import pytest
 from django.core.cache import cache
@@ -154,3 +155,43 @@ def test_migrations_run_on_the_primary_only():
     router = db_router.CatalogueReplicaRouter()
     assert router.allow_migrate("default", "shops")
     assert not router.allow_migrate("replica", "shops")
+
+
+def a_closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]  # closed again when the block ends: refused
+
+
+@pytest.fixture
+def unreachable_replica(monkeypatch):
+    """The replica alias pointed at a port nothing listens on, as when the replica is down."""
+    monkeypatch.setattr(db_router, "_replica_down_until", 0.0)
+    replica = connections["replica"]
+    replica.close()
+    monkeypatch.setitem(replica.settings_dict, "HOST", "127.0.0.1")
+    monkeypatch.setitem(replica.settings_dict, "PORT", a_closed_port())
+    yield replica
+    replica.close()
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True, databases=["default", "replica"])
+def test_with_the_replica_down_catalogue_pages_come_from_the_primary(
+    client, replica, unreachable_replica, monkeypatch
+):
+    product = ProductFactory(title="Sourdough loaf")
+    attempts = []
+    connect = type(unreachable_replica).connect
+    monkeypatch.setattr(
+        unreachable_replica, "connect", lambda: attempts.append(1) or connect(unreachable_replica)
+    )
+    with CaptureQueriesContext(connections["default"]) as on_default:
+        response = client.get(product.get_absolute_url())
+    assert response.status_code == 200
+    assert "Sourdough loaf" in response.content.decode()
+    assert any('"shops_product"' in sql for sql in catalogue_reads(on_default.captured_queries))
+    assert attempts == [1]
+    # The next pages do not wait for the replica again for a while.
+    assert client.get(reverse("shops:shop_list")).status_code == 200
+    assert attempts == [1]
