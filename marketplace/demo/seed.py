@@ -10,6 +10,7 @@ import datetime
 import functools
 import itertools
 import math
+import operator
 import random
 import re
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.text import slugify
+from djmoney.models.fields import MoneyField
 from djmoney.money import Money
 
 from governance.models import Member
@@ -126,6 +128,50 @@ def _insert_photos(photo, product_ids: list[int]) -> None:
             f"WHERE {quote('id')} IN ({', '.join(['%s'] * len(product_ids))})",
             [photo.image, photo.thumbnail, photo.width, photo.height, now, now, *product_ids],
         )
+
+
+def _copy_products(products: list[Product], label_slugs: list[list[str]], labels) -> None:
+    """Products and their label links by COPY (psycopg's `cursor.copy`), not bulk_create:
+    the ORM's INSERT of 100,000 rows spends over half a minute of CPU compiling and binding
+    two million parameters. Every concrete column the model has is written from the
+    instances (defaults included), except the ones the database computes; the search
+    vector is still filled by its trigger, which fires on COPY as on INSERT."""
+    now = timezone.now()
+    fields = [
+        f
+        for f in Product._meta.concrete_fields
+        if not f.primary_key and not getattr(f, "generated", False)
+    ]
+    quote = connection.ops.quote_name
+    getters = []
+    for field in fields:
+        if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+            getters.append(lambda product: now)
+        elif isinstance(field, MoneyField):
+            getters.append(lambda product, name=field.attname: getattr(product, name).amount)
+        else:
+            getters.append(operator.attrgetter(field.attname))
+    table = quote(Product._meta.db_table)
+    columns = ", ".join(quote(f.column) for f in fields)
+    with connection.cursor() as cursor:
+        with cursor.cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for product in products:
+                copy.write_row([get(product) for get in getters])
+        shop_id = products[0].shop_id
+        cursor.execute(
+            f"SELECT {quote('sku')}, {quote('id')} FROM {table} "
+            f"WHERE {quote('shop_id')} = %s AND {quote('sku')} = ANY(%s)",
+            [shop_id, [p.sku for p in products]],
+        )
+        ids = dict(cursor.fetchall())
+        through = Product.labels.through._meta
+        with cursor.cursor.copy(
+            f"COPY {quote(through.db_table)} ({quote('product_id')}, {quote('label_id')}) "
+            "FROM STDIN"
+        ) as copy:
+            for product, slugs in zip(products, label_slugs, strict=True):
+                for slug in slugs:
+                    copy.write_row((ids[product.sku], labels[slug].pk))
 
 
 @dataclass
@@ -325,19 +371,21 @@ class DemoTown:
             )
             new_products.append(product)
             new_labels.append([s for s, on in (("organic", organic), ("vegan", vegan)) if on])
-        created = 0
-        batch = 2000
-        through = Product.labels.through
-        for start in range(0, len(new_products), batch):
-            chunk = Product.objects.bulk_create(new_products[start : start + batch])
-            links = [
-                through(product_id=product.pk, label_id=self.labels[slug].pk)
-                for product, slugs in zip(chunk, new_labels[start : start + batch], strict=True)
-                for slug in slugs
-            ]
-            through.objects.bulk_create(links)
-            created += len(chunk)
-        return created
+        if not new_products:
+            return 0
+        if connection.vendor == "postgresql":
+            _copy_products(new_products, new_labels, self.labels)
+        else:
+            batch = 2000
+            through = Product.labels.through
+            for start in range(0, len(new_products), batch):
+                chunk = Product.objects.bulk_create(new_products[start : start + batch])
+                through.objects.bulk_create(
+                    through(product_id=product.pk, label_id=self.labels[slug].pk)
+                    for product, slugs in zip(chunk, new_labels[start : start + batch], strict=True)
+                    for slug in slugs
+                )
+        return len(new_products)
 
     # Photos --------------------------------------------------------------------------------
     def load_photos(self, shop_ids: list[int]) -> tuple[int, int]:
