@@ -145,7 +145,7 @@ def assign_jobs(couriers: list[CourierToPlan], jobs: list[JobToPlan]) -> Assignm
             result.unassigned.extend(part.unassigned)
     else:
         result = _assign_area(couriers, jobs)
-    if result.unassigned:
+    if result.unassigned and couriers:
         # The solver keeps due times strictly and an area only has its own couriers: what
         # it leaves goes to whichever courier anywhere adds the least riding.
         _insert_leftovers(result, couriers, jobs)

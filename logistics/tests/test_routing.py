@@ -203,6 +203,13 @@ def test_jobs_that_fit_no_bike_stay_unassigned_and_the_rest_are_assigned():
     check_assignment(riders, work, result)
 
 
+def test_with_no_courier_on_shift_every_job_waits():
+    rng = random.Random(4)
+    work = random_jobs(rng, 70)
+    assert sorted(assign_jobs([], work).unassigned) == [job.job_id for job in work]
+    assert sorted(assign_jobs([], work[:5]).unassigned) == [1, 2, 3, 4, 5]
+
+
 def test_jobs_beyond_every_free_place_stay_unassigned():
     # Given 80 jobs and 10 couriers with 5 places each
     rng = random.Random(8)
