@@ -492,8 +492,10 @@ def main() -> None:
     )
     log(
         f"Dispatch: {dispatch['assign_jobs']} jobs to {dispatch['assign_couriers']} couriers in "
-        f"{dispatch['assign_s']} s ({dispatch['assigned']} assigned, {dispatch['unassigned']} "
-        f"left for later); routes vs exact optimum: mean gap {dispatch['route_gap_mean_pct']} %, "
+        f"{dispatch['assign_s']} s ({dispatch['assign_cpu_s']} s CPU; {dispatch['assigned']} "
+        f"assigned, {dispatch['fitting_assigned_pct']} % of the {dispatch['fitting']} that fit, "
+        f"{dispatch['unassigned']} left for later, {dispatch['late_drops']} drop-offs late); "
+        f"routes vs exact optimum: mean gap {dispatch['route_gap_mean_pct']} %, "
         f"worst {dispatch['route_gap_worst_pct']} %, "
         f"{dispatch['route_saving_vs_one_at_a_time_pct']} % shorter than one order at a time; "
         f"board with {dispatch['board_jobs']} jobs: "

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -261,3 +262,27 @@ def test_the_demo_scales_to_a_given_number_of_products_and_shops():
     # Many products, the same few picture files.
     assert not Product.objects.filter(photos__isnull=True).exists()
     assert ProductPhoto.objects.values("image").distinct().count() <= 100
+
+
+def test_bulk_loaded_products_have_their_defaults_labels_and_search_vectors():
+    # Given a town loaded by the bulk path (COPY on Postgres)
+    seed("--products", "600", "--shops", "12")
+    products = Product.objects.all()
+    # Then columns not given take the model's defaults and timestamps are set
+    assert products.count() >= 600
+    assert not products.exclude(allocated_quantity=0).exists()
+    assert not products.filter(created_at__isnull=True).exists()
+    assert set(products.values_list("price_currency", flat=True)) == {"EUR"}
+    # and each label is linked to the product it was drawn for: organic exactly when the
+    # description says so
+    organic = products.filter(labels__slug="organic")
+    assert organic.exists()
+    assert not organic.exclude(description__contains="Certified organic.").exists()
+    assert (
+        not products.filter(description__contains="Certified organic.")
+        .exclude(pk__in=organic.values("pk"))
+        .exists()
+    )
+    if connection.vendor == "postgresql":
+        # and the search trigger filled every product's vector
+        assert not products.filter(search_vector__isnull=True).exists()
