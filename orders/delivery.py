@@ -37,3 +37,36 @@ def pickup_slots(
                     slots.append((start, start + length))
                 start += length
     return slots
+
+
+def pickup_slot_at(
+    shop: Shop, start: datetime.datetime, now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """The slot of pickup_slots(shop, now) that begins at the moment `start`, without
+    listing them all (checkout checks one chosen time; listing and labelling every slot is
+    for the page that shows them); None when no slot begins then. Uses prefetched opening
+    hours. Like pickup_slots, it counts in the local wall clock."""
+    if start.tzinfo is None:
+        return None
+    now = timezone.localtime(now or timezone.now())
+    local = timezone.localtime(start)
+    day = local.date()
+    if not 0 <= (day - now.date()).days < SLOT_DAYS:
+        return None
+    # The slot as pickup_slots writes it; equal to `start` only when it is the same moment.
+    slot = timezone.make_aware(local.replace(tzinfo=None))
+    if slot != start or slot < now + datetime.timedelta(minutes=shop.pickup_lead_minutes):
+        return None
+    if any(closure.covers(day) for closure in shop.closures.all()):
+        return None
+    length = datetime.timedelta(minutes=shop.pickup_slot_minutes)
+    wall = slot.replace(tzinfo=None)
+    for interval in shop.opening_hours.all():
+        if interval.weekday != day.weekday():
+            continue
+        since_opening = wall - datetime.datetime.combine(day, interval.opens)
+        closes = datetime.datetime.combine(day, interval.closes)
+        if since_opening >= datetime.timedelta(0) and not since_opening % length:
+            if wall + length <= closes:
+                return slot
+    return None
