@@ -33,6 +33,7 @@ def parse_args():
 def summary(samples: list[float]) -> dict:
     ordered = sorted(samples)
     return {
+        "min_ms": round(ordered[0], 2),
         "mean_ms": round(sum(ordered) / len(ordered), 2),
         "p50_ms": round(ordered[len(ordered) // 2], 2),
         "p95_ms": round(ordered[int(len(ordered) * 0.95) - 1], 2),

@@ -181,7 +181,7 @@ def _place(*, cart, customer, request, now) -> Purchase:
     )
     stock_take(basket=basket)
     # Loyalty spends the points now; the confirmation emails go from the outbox after commit.
-    _publish("purchase.placed", purchase=purchase)
+    _publish("purchase.placed", purchase=purchase, points=request.points)
     return purchase
 
 

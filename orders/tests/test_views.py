@@ -18,9 +18,9 @@ pytestmark = pytest.mark.django_db
 # full windows, the menu's roles, the cart count. Placing: the first seven (no windows when
 # every shop is picked up), then one transaction: the cart locked, the token, the lines,
 # the products locked, hours, closures, the fee in force, purchase, orders, lines, events,
-# payment, the cart emptied, stock locked and taken, points, the outbox.
+# payment, the cart emptied, stock locked and taken, the outbox (no points spent).
 CHECKOUT_PAGE_STATEMENTS = 11
-PLACE_ORDER_STATEMENTS = 26
+PLACE_ORDER_STATEMENTS = 25
 
 
 def checkout_form(client, for_shop, **extra):
