@@ -49,18 +49,25 @@ def pickup_slot_at(
     if start.tzinfo is None:
         return None
     now = timezone.localtime(now or timezone.now())
-    local = timezone.localtime(start)
-    day = local.date()
+    # The local clock's reading of `start`: as written when written with the local offset
+    # (so a slot in the hour the clocks skip in spring reads as pickup_slots wrote it),
+    # else converted. The slot pickup_slots would write for that reading must be the same
+    # moment (compared as timestamps: Python never finds times in the autumn's repeated
+    # hour equal across zones, and the repeated hour's second pass is no slot).
+    wall = start.replace(tzinfo=None, fold=0)
+    if timezone.make_aware(wall).utcoffset() != start.utcoffset():
+        wall = timezone.localtime(start).replace(tzinfo=None, fold=0)
+    slot = timezone.make_aware(wall)
+    if slot.timestamp() != start.timestamp():
+        return None
+    day = wall.date()
     if not 0 <= (day - now.date()).days < SLOT_DAYS:
         return None
-    # The slot as pickup_slots writes it; equal to `start` only when it is the same moment.
-    slot = timezone.make_aware(local.replace(tzinfo=None))
-    if slot != start or slot < now + datetime.timedelta(minutes=shop.pickup_lead_minutes):
+    if slot < now + datetime.timedelta(minutes=shop.pickup_lead_minutes):
         return None
     if any(closure.covers(day) for closure in shop.closures.all()):
         return None
     length = datetime.timedelta(minutes=shop.pickup_slot_minutes)
-    wall = slot.replace(tzinfo=None)
     for interval in shop.opening_hours.all():
         if interval.weekday != day.weekday():
             continue
