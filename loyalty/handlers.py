@@ -80,6 +80,8 @@ def points_spend_for_purchase(event) -> None:
     """In checkout's transaction: the points checkout shared out over the orders
     (`order.points_redeemed`) leave the customer's account, one ledger transaction per
     order. Not enough points refuses the purchase, at the points field."""
+    if event.payload.get("points") == 0:
+        return  # checkout says no points were spent: nothing to look up
     purchase = event.objects["purchase"]
     for order in purchase.orders.filter(points_redeemed__gt=0).order_by("shop_id"):
         try:

@@ -11,7 +11,7 @@ mail server never holds up a refund or a thumbnail, nor they the mail."""
 from .events import after_commit, in_transaction  # noqa: F401  (in_transaction: used below)
 
 SUBSCRIBERS = {
-    # Checkout placed a purchase: one order per shop.
+    # Checkout placed a purchase: one order per shop; `points`, how many it spends in all.
     "purchase.placed": [
         # The points checkout shared out over the orders leave the customer's account.
         in_transaction("loyalty.handlers.points_spend_for_purchase"),

@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, prefetch_related_objects
 from django.http import Http404
 from djmoney.money import Money
 
@@ -44,21 +44,19 @@ class CartView:
         return bool(self.short)
 
 
-def cart_contents(*, cart: Cart | None) -> CartView:
-    """The cart grouped by shop, with subtotals and what changed since adding."""
+def cart_contents(*, cart: Cart | None, for_checkout: bool = False) -> CartView:
+    """The cart grouped by shop, with subtotals and what changed since adding. For checkout,
+    the shops come with their opening hours and closures (pickup times)."""
     if cart is None:
         return CartView(groups=[], total=None, count=0)
-    lines = list(
+    lines = (
         CartLine.objects.filter(cart=cart)
-        .select_related("product__shop__delivery_collective", "product__category")
-        .prefetch_related(
-            "product__photos",
-            "product__shop__opening_hours",
-            "product__shop__closures",
-            "product__shop__delivery_collective__service_hours",
-        )
-        .order_by("product__shop__name", "added_at", "pk")
+        .select_related("product__shop__delivery_collective")
+        .defer("product__description", "product__search_vector", "product__shop__description")
     )
+    if for_checkout:
+        lines = lines.prefetch_related("product__shop__opening_hours", "product__shop__closures")
+    lines = list(lines.order_by("product__shop__name", "added_at", "pk"))
     groups: dict[int, CartGroup] = {}
     view = CartView(groups=[], total=None, count=len(lines))
     currency = None
@@ -88,8 +86,12 @@ def cart_contents(*, cart: Cart | None) -> CartView:
 def delivery_window_offers(*, shops: list[Shop], now=None) -> list[tuple]:
     """[(collective, [WindowOffer…])] for the collectives delivering for `shops`: the windows
     not full that at least one of its shops can make (logistics answers). Shops come with
-    their collective's service hours and their own opening hours prefetched (cart_contents
-    does)."""
+    their opening hours and closures prefetched (cart_contents for checkout does); their
+    collectives' service hours are read here (one query), unless prefetched."""
+    prefetch_related_objects(
+        [shop.delivery_collective for shop in shops if shop.delivery_collective_id],
+        "service_hours",
+    )
     return events.ask("delivery.window_offers", shops=shops, now=now)
 
 

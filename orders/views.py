@@ -85,7 +85,7 @@ def cart_line_update(request, line_id):
 
 def checkout(request):
     cart = selectors.cart_for_request(request)
-    contents = selectors.cart_contents(cart=cart)
+    contents = selectors.cart_contents(cart=cart, for_checkout=True)
     if not contents.groups:
         messages.info(request, _("Your cart is empty."))
         return redirect("orders:cart")
@@ -155,8 +155,14 @@ def checkout(request):
             except (CheckoutError, InvalidQuantity) as error:
                 form.add_error(error.field if error.field in form.fields else None, error.message)
             else:
-                remembered = request.session.get(selectors.SESSION_PURCHASES, [])
-                request.session[selectors.SESSION_PURCHASES] = [*remembered[-19:], purchase.pk]
+                if purchase.customer_id is None:
+                    # A visitor's purchases are theirs by this session; an account's by the
+                    # account (not writing the session saves a transaction per order).
+                    remembered = request.session.get(selectors.SESSION_PURCHASES, [])
+                    request.session[selectors.SESSION_PURCHASES] = [
+                        *remembered[-19:],
+                        purchase.pk,
+                    ]
                 return _go_pay(request, purchase)
     return render(
         request,

@@ -21,6 +21,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from djmoney.money import Money
@@ -33,7 +34,7 @@ from shops.models import Product, Shop
 from shops.quantities import parse_quantity
 from shops.services.stock import stock_allocate
 
-from ..delivery import pickup_slots
+from ..delivery import pickup_slot_at
 from ..exceptions import CheckoutError, SoldOut
 from ..models import Cart, CartLine, Order, OrderEvent, OrderLine, Payment, Purchase
 
@@ -151,10 +152,8 @@ def checkout_place(
     database, never the form. Raises CheckoutError (or SoldOut) with a message, also when
     logistics or loyalty refuse (a window fully booked, too few points); then nothing was
     written."""
-    existing = Purchase.objects.filter(checkout_token=request.checkout_token).first()
-    if existing:
-        return existing
     try:
+        # _place returns the purchase already made with this token, under the cart's lock.
         return _place(cart=cart, customer=customer, request=request, now=now)
     except IntegrityError:
         # A concurrent submission of the same checkout won the race on the token.
@@ -182,7 +181,7 @@ def _place(*, cart, customer, request, now) -> Purchase:
     )
     stock_take(basket=basket)
     # Loyalty spends the points now; the confirmation emails go from the outbox after commit.
-    _publish("purchase.placed", purchase=purchase)
+    _publish("purchase.placed", purchase=purchase, points=request.points)
     return purchase
 
 
@@ -207,6 +206,7 @@ def fetch_basket(*, cart: Cart) -> Basket:
         p.pk: p
         for p in Product.objects.select_for_update(of=("self",))
         .select_related("shop__delivery_collective")
+        .defer("description", "search_vector", "shop__description")
         .filter(pk__in=[line.product_id for line in lines])
         .order_by("pk")
     }
@@ -215,6 +215,8 @@ def fetch_basket(*, cart: Cart) -> Basket:
         product = products[line.product_id]
         shop_basket = shops.setdefault(product.shop_id, ShopBasket(shop=product.shop))
         shop_basket.items.append((product, parse_quantity(line.quantity, product)))
+    # Pickup times are checked against these: one query each, whatever the number of shops.
+    prefetch_related_objects([b.shop for b in shops.values()], "opening_hours", "closures")
     return Basket(cart=cart, products=products, shops=dict(sorted(shops.items())))
 
 
@@ -243,8 +245,8 @@ def validate_choices(*, basket: Basket, request: CheckoutRequest, now) -> list[R
         choice = request.choices.get(shop_id)
         fulfilment = choice.fulfilment if choice else None
         if fulfilment == Order.Fulfilment.PICKUP:
-            slots = {start for start, _end in pickup_slots(shop, now)}
-            if choice.pickup_from not in slots:
+            start = choice.pickup_from
+            if start is None or pickup_slot_at(shop, start, now) is None:
                 raise CheckoutError(
                     _("Choose one of the offered pickup times for %(shop)s.") % {"shop": shop.name},
                     field=f"slot_{shop_id}",
@@ -405,6 +407,7 @@ def write_purchase(
         if request.payment_method == Purchase.PaymentMethod.CARD
         else Order.Status.PLACED
     )
+    orders = []
     for shop_id, shop_basket in basket.shops.items():
         shop, choice, price = shop_basket.shop, request.choices[shop_id], pricing.orders[shop_id]
         order = Order(
@@ -434,24 +437,27 @@ def write_purchase(
             window = windows[shop_id]
             order.delivery_window = window
             order.delivery_from, order.delivery_until = window.starts_at, window.ends_at
-        order.save()
-        OrderLine.objects.bulk_create(
-            [
-                OrderLine(
-                    order=order,
-                    product=product,
-                    title=product.title,
-                    sku=product.sku,
-                    unit=product.unit,
-                    quantity=quantity,
-                    unit_price=product.price,
-                    vat_rate=product.vat_rate,
-                    line_total=Money(_cents(product.price.amount * quantity), currency),
-                )
-                for product, quantity in shop_basket.items
-            ]
+        orders.append(order)
+    # One statement per table, whatever the number of shops (the ids come back on insert).
+    Order.objects.bulk_create(orders)
+    OrderLine.objects.bulk_create(
+        OrderLine(
+            order=order,
+            product=product,
+            title=product.title,
+            sku=product.sku,
+            unit=product.unit,
+            quantity=quantity,
+            unit_price=product.price,
+            vat_rate=product.vat_rate,
+            line_total=Money(_cents(product.price.amount * quantity), currency),
         )
-        OrderEvent.objects.create(order=order, to_status=initial, actor=purchase.customer)
+        for order, shop_basket in zip(orders, basket.shops.values(), strict=True)
+        for product, quantity in shop_basket.items
+    )
+    OrderEvent.objects.bulk_create(
+        OrderEvent(order=order, to_status=initial, actor=purchase.customer) for order in orders
+    )
     Payment.objects.create(
         purchase=purchase, provider=request.payment_method, amount=purchase.total
     )

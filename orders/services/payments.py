@@ -19,14 +19,15 @@ from .transitions import order_transition
 def payment_start(*, purchase: Purchase, return_url: str, cancel_url: str) -> str | None:
     """Where to send the customer to pay, or None when nothing is paid online. Safe to call
     again (a double click): the first session's address is returned."""
+    # Paying at pickup or on delivery: nothing to look up (a purchase has one way to pay).
+    if not get_provider(purchase.payment_method).pays_up_front:
+        return None
     payment = purchase.payments.filter(status=Payment.Status.PENDING).order_by("pk").first()
     if payment is None:
         return None
     if payment.redirect_url:
         return payment.redirect_url
     provider = get_provider(payment.provider)
-    if not provider.pays_up_front:
-        return None
     # Outside any transaction: the provider is called with no row locked.
     result = provider.start(
         purchase=purchase, payment=payment, return_url=return_url, cancel_url=cancel_url

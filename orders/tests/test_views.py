@@ -13,6 +13,14 @@ from shops.tests.factories import ProductFactory, ShopMembershipFactory
 from .factories import cart_with, first_slot, open_shop, pickup_request
 
 pytestmark = pytest.mark.django_db
+# The checkout page and placing an order, signed in, however many shops and times. The
+# page: session, user, cart, its lines, opening hours, closures, points, service hours,
+# full windows, the menu's roles, the cart count. Placing: the first seven (no windows when
+# every shop is picked up), then one transaction: the cart locked, the token, the lines,
+# the products locked, hours, closures, the fee in force, purchase, orders, lines, events,
+# payment, the cart emptied, stock locked and taken, the outbox (no points spent).
+CHECKOUT_PAGE_STATEMENTS = 11
+PLACE_ORDER_STATEMENTS = 25
 
 
 def checkout_form(client, for_shop, **extra):
@@ -290,3 +298,41 @@ def test_a_rejection_reason_reaches_the_customers_timeline(
     assert "Our oven broke today" in mail.outbox[-1].body
     client.force_login(cart.user)
     assert "Our oven broke today" in client.get(purchase.get_absolute_url()).content.decode()
+
+
+@pytest.mark.parametrize("shop_count", [1, 3])
+def test_checkout_statements_do_not_grow_with_shops_or_times(
+    client, django_assert_num_queries, shop_count
+):
+    """Given a signed-in customer's cart from 1 or 3 shops, each open around the clock
+    (about 140 pickup times a shop) and delivering with one of two couriers' collectives
+    (windows too), when they open the checkout page and place the order for pickup, then
+    the page and the placing take the same number of statements whatever the count."""
+    from logistics.tests.factories import collective, delivering_shop
+
+    riders = [collective(slug="riders-a"), collective(slug="riders-b", name="Other riders")]
+    shops = [delivering_shop(riders[n % 2]) for n in range(shop_count)]
+    user = UserFactory()
+    cart_with([(ProductFactory(shop=shop), "1") for shop in shops], user=user)
+    client.force_login(user)
+
+    with django_assert_num_queries(CHECKOUT_PAGE_STATEMENTS):
+        page = client.get(reverse("orders:checkout"))
+    form = page.context["form"]
+    assert len(form.window_fields()) == min(shop_count, 2)
+    data = {
+        "checkout_token": form.initial["checkout_token"],
+        "name": "Chris",
+        "email": "chris@example.org",
+        "payment_method": "on_collection",
+    }
+    for shop in shops:
+        times = list(form.fields[f"slot_{shop.pk}"].choices)
+        assert len(times) > 100
+        # The second time offered: the first may pass while the test runs.
+        data |= {f"fulfilment_{shop.pk}": "pickup", f"slot_{shop.pk}": times[2][0]}
+    with django_assert_num_queries(PLACE_ORDER_STATEMENTS):
+        response = client.post(reverse("orders:checkout"), data)
+
+    assert response.status_code == 302
+    assert Order.objects.filter(purchase__customer=user).count() == shop_count

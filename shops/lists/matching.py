@@ -61,47 +61,55 @@ CASE
 END
 """
 
+# Each line's candidates come from the GIN index on search_vector, at most CANDIDATES_PER_QUERY
+# per line, titles first; only lines whose words are in no title (known from the first step's
+# own rows, not from another search) look in categories and descriptions. The steps are
+# materialized CTEs, so the planner cannot merge them into one plan whose shape depends on
+# how common it guesses a word to be: it once checked "is the word in any title?" with a
+# sequential scan that, right after an import, read the whole table for every line.
 _FULL_TEXT = """
 WITH t AS (
     SELECT q.n::int AS n, q.measure, websearch_to_tsquery(%(config)s, q.text) AS tsq
     FROM unnest(%(texts)s::text[], %(measures)s::text[]) WITH ORDINALITY AS q(text, measure, n)
-), qt AS (
+), qt AS MATERIALIZED (
     SELECT n, measure, tsq,
            regexp_replace(tsq::text, $$'(?:[^']|'')+'$$, $$\\&:AB$$, 'g')::tsquery AS in_title
     FROM t
+), in_title AS MATERIALIZED (
+    SELECT qt.n, c.* FROM qt CROSS JOIN LATERAL (
+        SELECT p.id, p.shop_id, (p.always_available OR p.stock_quantity > 0) AS in_stock,
+               ts_rank('{0.02, 0.05, 0.4, 1.0}', p.search_vector, qt.tsq, 1) AS score,
+               UNIT_FIT AS fit
+        FROM shops_product p JOIN shops_shop s ON s.id = p.shop_id
+        WHERE p.search_vector @@ qt.in_title AND p.is_active AND s.status = 'active'
+        LIMIT %(candidates)s
+    ) c
+), anywhere AS MATERIALIZED (
+    SELECT qt.n, c.* FROM qt CROSS JOIN LATERAL (
+        SELECT p.id, p.shop_id, (p.always_available OR p.stock_quantity > 0) AS in_stock,
+               ts_rank('{0.02, 0.05, 0.4, 1.0}', p.search_vector, qt.tsq, 1) AS score,
+               UNIT_FIT AS fit
+        FROM shops_product p JOIN shops_shop s ON s.id = p.shop_id
+        WHERE p.search_vector @@ qt.tsq AND p.is_active AND s.status = 'active'
+        LIMIT %(candidates)s
+    ) c
+    WHERE NOT EXISTS (SELECT 1 FROM in_title h WHERE h.n = qt.n)
+), ranked AS (
+    SELECT c.n, c.id, c.score, c.in_stock, c.score * c.fit AS fitted,
+           row_number() OVER (
+               PARTITION BY c.n, c.shop_id ORDER BY c.in_stock DESC, c.score * c.fit DESC, c.id
+           ) AS place_in_shop
+    FROM (SELECT * FROM in_title UNION ALL SELECT * FROM anywhere) c
 )
-SELECT qt.n, r.id, r.score
-FROM qt CROSS JOIN LATERAL (
-    SELECT ranked.id, ranked.score FROM (
-        SELECT c.id, c.score, c.in_stock, c.score * c.fit AS fitted,
-               row_number() OVER (
-                   PARTITION BY c.shop_id ORDER BY c.in_stock DESC, c.score * c.fit DESC, c.id
-               ) AS place_in_shop
-        FROM (
-            (SELECT p.id, p.shop_id, (p.always_available OR p.stock_quantity > 0) AS in_stock,
-                    ts_rank('{0.02, 0.05, 0.4, 1.0}', p.search_vector, qt.tsq, 1) AS score,
-                    UNIT_FIT AS fit
-             FROM shops_product p JOIN shops_shop s ON s.id = p.shop_id
-             WHERE p.search_vector @@ qt.in_title
-               AND p.is_active AND s.status = 'active'
-             LIMIT %(candidates)s)
-            UNION ALL
-            (SELECT p.id, p.shop_id, (p.always_available OR p.stock_quantity > 0) AS in_stock,
-                    ts_rank('{0.02, 0.05, 0.4, 1.0}', p.search_vector, qt.tsq, 1) AS score,
-                    UNIT_FIT AS fit
-             FROM shops_product p JOIN shops_shop s ON s.id = p.shop_id
-             WHERE p.search_vector @@ qt.tsq AND p.is_active AND s.status = 'active'
-               AND NOT EXISTS (
-                   SELECT 1 FROM shops_product t
-                   WHERE t.search_vector @@ qt.in_title AND t.is_active
-               )
-             LIMIT %(candidates)s)
-        ) c
-    ) ranked
-    WHERE ranked.place_in_shop <= %(per_shop)s
-    ORDER BY ranked.in_stock DESC, ranked.fitted DESC, ranked.id
-    LIMIT %(rows)s
-) r
+SELECT n, id, score FROM (
+    SELECT n, id, score, row_number() OVER (
+        PARTITION BY n ORDER BY in_stock DESC, fitted DESC, id
+    ) AS place
+    FROM ranked
+    WHERE place_in_shop <= %(per_shop)s
+) best
+WHERE place <= %(rows)s
+ORDER BY n, place
 """.replace("UNIT_FIT", _UNIT_FIT)
 
 # Titles with words spelled like the typed words (each of at least three letters).
@@ -146,6 +154,10 @@ def match_texts(queries: list[tuple[str, str]]) -> dict[tuple[str, str], list[Hi
         # The planner's estimates for these statements are high enough to start JIT
         # compilation, which costs more than the whole query.
         cursor.execute("SET LOCAL jit = off")
+        # Every product condition here is one the GIN indexes answer; a sequential scan
+        # only ever wins on a guess (stale statistics, an import in the index's pending
+        # list) and then costs seconds. For these statements only.
+        cursor.execute("SET LOCAL enable_seqscan = off")
         cursor.execute(
             _FULL_TEXT,
             {

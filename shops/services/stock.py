@@ -17,7 +17,7 @@ from decimal import Decimal
 from typing import Protocol
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
 from ..exceptions import InsufficientStock, StockRefused
@@ -75,6 +75,7 @@ def _lock(product_ids: Iterable[int]) -> dict[int, Product]:
     return {
         p.pk: p
         for p in Product.objects.select_for_update(of=("self",))
+        .only("pk", "always_available", "stock_quantity", "allocated_quantity")
         .filter(pk__in=list(product_ids))
         .order_by("pk")
     }
@@ -93,8 +94,8 @@ def stock_allocate(*, items: Iterable[tuple[Product, Decimal]]) -> None:
     """Set goods aside for an order: each quantity moves from available to allocated.
 
     Products that are always available are not counted. Locks the rows in pk order (checkout
-    already holds them, so this waits for nobody), checks every product, then moves each
-    with a conditional UPDATE as backstop. Raises InsufficientStock naming every product
+    already holds them, so this waits for nobody), checks every product, then moves them
+    all in one conditional UPDATE as backstop. Raises InsufficientStock naming every product
     short; the caller's transaction must roll back then."""
     wanted: dict[int, Decimal] = defaultdict(Decimal)
     titles: dict[int, str] = {}
@@ -114,13 +115,24 @@ def stock_allocate(*, items: Iterable[tuple[Product, Decimal]]) -> None:
     ]
     if short:
         raise InsufficientStock(short)
+    if not counted:
+        return
+    # One conditional UPDATE for every product, however many the basket holds.
+    enough = Q()
     for pk, quantity in counted.items():
-        moved = Product.objects.filter(pk=pk, stock_quantity__gte=quantity).update(
-            stock_quantity=F("stock_quantity") - quantity,
-            allocated_quantity=F("allocated_quantity") + quantity,
-        )
-        if not moved:
-            raise InsufficientStock([titles[pk]])
+        enough |= Q(pk=pk, stock_quantity__gte=quantity)
+    taken = Case(
+        *(When(pk=pk, then=Value(quantity)) for pk, quantity in counted.items()),
+        output_field=Product._meta.get_field("stock_quantity"),
+    )
+    moved = Product.objects.filter(enough).update(
+        stock_quantity=F("stock_quantity") - taken,
+        allocated_quantity=F("allocated_quantity") + taken,
+    )
+    if moved != len(counted):
+        # Not reached while the rows are locked as above; which row fell short the update
+        # does not say, so every product counted is named.
+        raise InsufficientStock([titles[pk] for pk in counted])
 
 
 @transaction.atomic(savepoint=False)
