@@ -4,11 +4,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
@@ -155,6 +151,11 @@ class SearchResult:
     corrected: str = ""
     # "Did you mean …?": a spelling that finds something, offered on an empty page.
     suggestion: str = ""
+    # The text has no letter or digit: nothing was looked for.
+    unsearchable: bool = False
+    # Nothing anywhere matches the text or a close spelling, whatever the filters: what
+    # people want and nobody sells (a demand signal, shops.UnmetSearch).
+    found_nowhere: bool = False
     errors: dict = field(default_factory=dict)
 
     @property
@@ -190,8 +191,11 @@ class _TitleQuery(SearchQuery):
 
 
 def _candidate_ids(queryset: QuerySet[Product], limit: int) -> list[int]:
-    # No ORDER BY: Postgres stops scanning after `limit` rows instead of sorting every match.
-    return list(queryset.order_by().values_list("pk", flat=True)[:limit])
+    # Best stored score first, through the (search_score, id) index: for a frequent word
+    # Postgres walks it and stops after `limit` matches; for a rare one it takes the few
+    # matches from the GIN index and sorts them.
+    ordered = queryset.order_by("-search_score", "-pk")
+    return list(ordered.values_list("pk", flat=True)[:limit])
 
 
 def _websearch_text(variants: list[str]) -> str:
@@ -201,11 +205,21 @@ def _websearch_text(variants: list[str]) -> str:
     return " or ".join('"{}"'.format(v.replace('"', " ")) for v in variants)
 
 
-def _text_matches_postgres(queryset: QuerySet[Product], text: str):
+@dataclass
+class TextMatches:
+    queryset: QuerySet[Product]
+    # More products matched than SEARCH_MAX_CANDIDATES: only the best by score are ranked.
+    truncated: bool
+    # Whether anything matched, when known without another query (None on SQLite).
+    found: bool | None
+
+
+def _text_matches_postgres(queryset: QuerySet[Product], text: str) -> TextMatches:
     """Full-text matches ranked (the title, the category and the description; the typed
-    words or a synonym's); when there are none, words spelled alike (pg_trgm). Only
-    SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast:
-    products with the words in their title come first, then the others."""
+    words or a synonym's). Only SEARCH_MAX_CANDIDATES matches are ranked, so a word in every
+    fifth product stays fast: products with the words in their title come first, then the
+    others, each best stored score first. Typing mistakes are not looked for here:
+    product_search corrects the words against the lexicon and searches again."""
     limit = settings.SEARCH_MAX_CANDIDATES
     terms = _websearch_text(search_variants(text))
     query = SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
@@ -214,25 +228,10 @@ def _text_matches_postgres(queryset: QuerySet[Product], text: str):
     if len(candidate_ids) <= limit:
         others = queryset.filter(search_vector=query).exclude(pk__in=candidate_ids)
         candidate_ids += _candidate_ids(others, limit + 1 - len(candidate_ids))
-    if candidate_ids:
-        truncated = len(candidate_ids) > limit
-        ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
-            relevance=SearchRank(F("search_vector"), query)
-        )
-        return ranked, truncated, False
-    # No exact match: look for titles with words spelled like each typed word (pg_trgm's
-    # word-similarity operator, served by the trigram index), best overall likeness first.
-    words = [word for word in text.split() if len(word) >= 3][:6] or [text]
-    alike = Q()
-    for word in words:
-        alike |= Q(title__trigram_word_similar=word)
-    candidate_ids = _candidate_ids(queryset.filter(alike), limit + 1)
-    likeness = sum(
-        (TrigramWordSimilarity(Value(word), "title") for word in words[1:]),
-        TrigramWordSimilarity(Value(words[0]), "title"),
+    ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
+        relevance=SearchRank(F("search_vector"), query)
     )
-    ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(relevance=likeness)
-    return ranked, len(candidate_ids) > limit, bool(candidate_ids)
+    return TextMatches(ranked, len(candidate_ids) > limit, bool(candidate_ids))
 
 
 def _text_matches_plain(queryset: QuerySet[Product], text: str):
@@ -259,34 +258,48 @@ def _text_matches_plain(queryset: QuerySet[Product], text: str):
             output_field=FloatField(),
         )
     )
-    return ranked, False, False
+    return TextMatches(ranked, False, None)
 
 
-def _text_matches(queryset: QuerySet[Product], text: str):
+def _text_matches(queryset: QuerySet[Product], text: str) -> TextMatches:
     matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
     return matcher(queryset, text)
 
 
+def _narrowed(data: dict) -> bool:
+    """Whether the filters leave out some products (a sort or a place alone does not)."""
+    return any(
+        data.get(name)
+        for name in ("category", "shop", "price_min", "price_max", "label", "in_stock", "radius_km")
+    )
+
+
 def product_search(*, params, page_number=1) -> SearchResult:
     """Search every active shop's active products. Invalid parameters give a result with
-    form errors and no page, never an exception. When the words find nothing, a close
-    spelling from the catalogue is searched instead (a confident correction) or offered
-    ("Did you mean …?"), on Postgres and SQLite alike."""
+    form errors and no page, never an exception. Text without a letter or a digit finds
+    nothing, without asking the database. When the words find nothing, a close spelling
+    from the catalogue is searched instead (a confident correction) or offered ("Did you
+    mean …?"), on Postgres and SQLite alike. No text is searched twice."""
     filterset = ProductSearchFilter(params or None, queryset=searchable_products())
     result = SearchResult(filterset=filterset)
     if params and not filterset.is_valid():
         result.errors = filterset.form.errors
         return result
     data = filterset.form.cleaned_data if params else {}
-    filtered = filterset.qs if params else searchable_products()
     text = data.get("q", "")
     result.query = text
+    if text and not has_searchable_characters(text):
+        result.unsearchable = True
+        result.page = Paginator([], SEARCH_PAGE_SIZE).get_page(1)
+        return result
+    filtered = filterset.qs if params else searchable_products()
     sort = data.get("sort") or Sort.RELEVANCE
 
-    def page_for(words: str) -> tuple[Page, bool, bool]:
-        queryset, truncated, fuzzy = filtered, False, False
+    def page_for(words: str) -> tuple[Page, TextMatches | None]:
+        queryset, matches = filtered, None
         if words:
-            queryset, truncated, fuzzy = _text_matches(filtered, words)
+            matches = _text_matches(filtered, words)
+            queryset = matches.queryset
         ordering = {
             Sort.PRICE_ASC: ["price", "title"],
             Sort.PRICE_DESC: ["-price", "title"],
@@ -296,23 +309,40 @@ def product_search(*, params, page_number=1) -> SearchResult:
         if ordering is None:
             ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
         queryset = _with_photos(queryset).order_by(*ordering)
-        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), truncated, fuzzy
+        if matches is not None and matches.found is False:
+            queryset = queryset.none()  # nothing matched: no need to ask again
+        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), matches
 
-    result.page, result.truncated, result.fuzzy = page_for(text)
+    result.page, matches = page_for(text)
+    result.truncated = bool(matches and matches.truncated)
     if text and not result.page.paginator.count:
         from .catalogue_words import spelling_correction
 
         correction = spelling_correction(text)
         if correction is not None and correction.confident:
-            page, truncated, _ = page_for(correction.text)
+            page, corrected = page_for(correction.text)
             if page.paginator.count:
-                result.page, result.truncated = page, truncated
+                result.page, result.truncated = page, corrected.truncated
                 result.corrected, result.fuzzy = correction.text, True
         elif correction is not None:
-            found, _, _ = _text_matches(filtered, correction.text)
-            if found.exists():
+            suggested = _text_matches(filtered, correction.text)
+            found = suggested.found
+            if found is None:  # SQLite
+                found = suggested.queryset.exists()
+            if found:
                 result.suggestion = correction.text
+        if not result.page.paginator.count and not result.suggestion:
+            # Without filters the searches above covered every product already.
+            result.found_nowhere = (
+                not search_term_found_anywhere(text=text) if _narrowed(data) else True
+            )
     return result
+
+
+def has_searchable_characters(text: str) -> bool:
+    """Whether a product could match `text`: it has a letter or a digit (punctuation,
+    emoji and symbols alone match nothing)."""
+    return any(ch.isalnum() for ch in text)
 
 
 def search_term_found_anywhere(*, text: str) -> bool:
@@ -320,15 +350,17 @@ def search_term_found_anywhere(*, text: str) -> bool:
     whatever the filters: only a term that is not a typo is a demand signal."""
     from .catalogue_words import spelling_correction
 
-    queryset = searchable_products()
-    matches, _, _ = _text_matches(queryset, text)
-    if matches.exists():
+    if not has_searchable_characters(text):
+        return False
+    if _matches_anything(text):
         return True
     correction = spelling_correction(text)
-    if correction is None:
-        return False
-    matches, _, _ = _text_matches(queryset, correction.text)
-    return matches.exists()
+    return correction is not None and _matches_anything(correction.text)
+
+
+def _matches_anything(text: str) -> bool:
+    matches = _text_matches(searchable_products(), text)
+    return matches.found if matches.found is not None else matches.queryset.exists()
 
 
 # The shop's dashboard ------------------------------------------------------------------------
