@@ -9,9 +9,11 @@ but the 10,000-character class are also sent over HTTP by run.py; a URL that lon
 by gunicorn (and any proxy) before Django sees it, so that class is timed in-process only
 (`selector_only_latency`).
 
-Each search is timed as wall time (`p50_ms` …) and as CPU time: this process's CPU
-(time.process_time) plus the time its SQL statements took (wall time around each statement,
-which is what Postgres spends on them plus the round trip), in `cpu`.
+Each search is timed as wall time (`p50_ms` …) and as CPU time (`cpu`): this process's CPU
+(time.process_time) plus the CPU its Postgres backend spent (`server_cpu`, read from
+/proc/<pid>/schedstat when the database runs on this machine; else the SQL statements' wall
+time stands in). CPU time holds still on a busy machine where wall time does not. Parallel query is off for
+the timed connection, so the backend's CPU is all the server's CPU.
 
 Prints one JSON document on stdout; progress goes to stderr.
 
@@ -234,37 +236,67 @@ class SQLTimer:
             self.queries += 1
 
 
-def time_search(text: str) -> tuple[float, float, float, int, bool]:
-    """(wall ms, CPU ms = this process + SQL, SQL ms, statements, fuzzy) of one search."""
+class ServerCPU:
+    """CPU time of this connection's Postgres backend, from /proc/<pid>/schedstat (time on
+    the CPU in nanoseconds): the server's share of a search, unlike wall time unaffected by
+    whatever else the machine runs. None when the database runs elsewhere."""
+
+    def __init__(self):
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            # Parallel workers' CPU would not show in the backend's figure.
+            cursor.execute("SET max_parallel_workers_per_gather = 0")
+            cursor.execute("SELECT pg_backend_pid()")
+            self.path = f"/proc/{cursor.fetchone()[0]}/schedstat"
+        if self.read() is None:
+            self.path = None
+
+    def read(self) -> float | None:
+        if self.path is None:
+            return None
+        try:
+            with open(self.path) as stat:
+                return int(stat.read().split()[0]) / 1e9
+        except (OSError, ValueError, IndexError):
+            return None
+
+
+def time_search(text: str, server: ServerCPU) -> dict:
+    """Wall ms, CPU ms (this process + the Postgres backend; SQL wall time stands in for
+    the backend when it cannot be read), SQL wall ms, statements and whether it was fuzzy,
+    of one search."""
     from django.db import connection
 
     timer = SQLTimer()
     with connection.execute_wrapper(timer):
+        server_started = server.read()
         cpu_started, started = time.process_time(), time.perf_counter()
         result = run_search(text)
         wall = time.perf_counter() - started
         cpu = time.process_time() - cpu_started
-    # The driver's CPU while a statement runs is in both terms; it is small beside the
-    # server's share and keeps the figure an upper bound.
-    return (
-        wall * 1000,
-        (cpu + timer.seconds) * 1000,
-        timer.seconds * 1000,
-        timer.queries,
-        (result.fuzzy),
-    )
+        server_ended = server.read()
+    if server_started is not None and server_ended is not None:
+        server_cpu = server_ended - server_started
+    else:
+        server_cpu = timer.seconds
+    return {
+        "q": text,
+        "wall": wall * 1000,
+        "cpu": (cpu + server_cpu) * 1000,
+        "server_cpu": server_cpu * 1000,
+        "sql": timer.seconds * 1000,
+        "queries": timer.queries,
+        "fuzzy": result.fuzzy,
+    }
 
 
-def time_class(queries: list[str], repeats: int) -> tuple[dict, list[dict]]:
+def time_class(queries: list[str], repeats: int, server: ServerCPU) -> tuple[dict, list[dict]]:
     """`repeats` searches cycling through the class's queries; the summary and the raw
     samples (for the overall distribution)."""
     samples = []
     for n in range(repeats):
-        text = queries[n % len(queries)]
-        wall, cpu, sql, statements, fuzzy = time_search(text)
-        samples.append(
-            {"q": text, "wall": wall, "cpu": cpu, "sql": sql, "queries": statements, "fuzzy": fuzzy}
-        )
+        samples.append(time_search(queries[n % len(queries)], server))
     slowest = max(samples, key=lambda s: s["cpu"])
     summary = {
         **summarise([s["wall"] for s in samples]),
@@ -272,6 +304,7 @@ def time_class(queries: list[str], repeats: int) -> tuple[dict, list[dict]]:
         "sql_queries_max": max(s["queries"] for s in samples),
         "fuzzy_queries": sorted({s["q"] for s in samples if s["fuzzy"]}),
         "cpu": summarise([s["cpu"] for s in samples]),
+        "server_cpu": summarise([s["server_cpu"] for s in samples]),
         "sql": summarise([s["sql"] for s in samples]),
         "slowest_q": slowest["q"][:60],
     }
@@ -299,19 +332,22 @@ def main() -> None:
         for queries in everything.values():
             for text in queries:
                 run_search(text)
+    server = ServerCPU()
     latency, selector_only, all_samples = {}, {}, []
     for name, queries in everything.items():
         # Every query of a class at least once, however few the repeats.
         repeats = max(args.repeats, len(queries))
         log(f"Timing product_search, {name}: {repeats} searches…")
-        summary, samples = time_class(queries, repeats)
+        summary, samples = time_class(queries, repeats, server)
         (latency if name in classes else selector_only)[name] = summary
         all_samples += samples
     overall = {
         **summarise([s["wall"] for s in all_samples]),
         "queries": count,
         "cpu": summarise([s["cpu"] for s in all_samples]),
+        "server_cpu": summarise([s["server_cpu"] for s in all_samples]),
         "sql": summarise([s["sql"] for s in all_samples]),
+        "cpu_source": "process + backend schedstat" if server.path else "process + SQL wall",
     }
     for name, timing in {**latency, **selector_only, "overall": overall}.items():
         cpu = timing["cpu"]

@@ -7,7 +7,18 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -180,22 +191,83 @@ def search_variants(text: str) -> list[str]:
     return list(dict.fromkeys([text, *(v for v in variants if v != text.lower())]))
 
 
-class _TitleQuery(SearchQuery):
-    """The query restricted to title words: each lexeme gets the weight label A, which the
-    search-vector trigger gives to the title only."""
+def _in_title(terms: str) -> RawSQL:
+    """The words in the title: the expression of the index shops_product_title_fts, spelled
+    exactly so that Postgres uses it (the configuration a constant, no COALESCE)."""
+    config = settings.SEARCH_CONFIG.replace("'", "")
+    sql = (
+        f'to_tsvector(\'{config}\'::regconfig, "shops_product"."title") '
+        f"@@ websearch_to_tsquery('{config}'::regconfig, %s)"
+    )
+    return RawSQL(sql, (terms,), output_field=BooleanField())
 
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        weighted = r"regexp_replace(({})::text, $$'(?:[^']|'')+'$$, $$\&:A$$, 'g')::tsquery"
-        return weighted.format(sql), params
+
+def _among(ids: list[int], *, negated: bool = False) -> RawSQL:
+    # One array parameter instead of `IN (%s, … 500 times)`: far less for Django and the
+    # driver to build on every search.
+    sql = '"shops_product"."id" = ANY(%s)'
+    return RawSQL(f"NOT ({sql})" if negated else sql, (ids,), output_field=BooleanField())
 
 
-def _candidate_ids(queryset: QuerySet[Product], limit: int) -> list[int]:
-    # Best stored score first, through the (search_score, id) index: for a frequent word
-    # Postgres walks it and stops after `limit` matches; for a rare one it takes the few
-    # matches from the GIN index and sorts them.
-    ordered = queryset.order_by("-search_score", "-pk")
-    return list(ordered.values_list("pk", flat=True)[:limit])
+# The first step of taking candidates looks at no more than this many times
+# SEARCH_MAX_CANDIDATES products, the best-scored.
+WALK_FACTOR = 10
+
+# Of the best-scored active products, those whose search vector matches: a plan that cannot
+# change (the LIMIT inside keeps Postgres from pushing the match into a scan of the table).
+_WALK = """
+SELECT best.id FROM (
+    SELECT id, search_vector FROM shops_product
+    WHERE is_active ORDER BY search_score DESC, id DESC LIMIT %s
+) AS best
+WHERE best.search_vector @@ {tsquery}
+"""
+
+
+def _tsquery_sql(*, title_only: bool) -> str:
+    config = settings.SEARCH_CONFIG.replace("'", "")
+    tsquery = f"websearch_to_tsquery('{config}'::regconfig, %s)"
+    if title_only:
+        # Each lexeme restricted to weight A, which the search-vector trigger gives the title.
+        tsquery = rf"regexp_replace(({tsquery})::text, $$'(?:[^']|'')+'$$, $$\&:A$$, 'g')::tsquery"
+    return tsquery
+
+
+def _best_ids(
+    queryset: QuerySet[Product], terms: str, limit: int, *, title_only: bool, skip: list[int]
+) -> list[int]:
+    """Ids of up to `limit` products of `queryset` (not in `skip`) matching `terms`, best
+    stored score first, whatever the planner would estimate: it must neither walk the
+    whole score index expecting many matches where there are none, nor fetch and sort the
+    twenty thousand matches of a frequent word.
+
+    First the matches among the WALK_FACTOR × limit best-scored products (bounded work,
+    and enough for a frequent word); when the filters leave fewer than `limit` of them,
+    every match from the GIN indexes, sorted (there are few then)."""
+    with connection.cursor() as cursor:
+        sql = _WALK.format(tsquery=_tsquery_sql(title_only=title_only))
+        cursor.execute(sql, [limit * WALK_FACTOR, terms])
+        walked = [pk for (pk,) in cursor.fetchall() if pk not in skip]
+    by_score = ("-search_score", "-pk")
+    if len(walked) >= limit:
+        ids = list(
+            queryset.filter(_among(walked)).order_by(*by_score).values_list("pk", flat=True)[:limit]
+        )
+        if len(ids) == limit:
+            return ids
+    matching = queryset.filter(
+        _in_title(terms)
+        if title_only
+        else Q(
+            search_vector=SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
+        )
+    )
+    if skip:
+        matching = matching.filter(_among(skip, negated=True))
+    # `+ 0`: no index gives this order, so Postgres takes the matches from the GIN index
+    # rather than walking the score index.
+    matching = matching.order_by((F("search_score") + 0).desc(), "-pk")
+    return list(matching.values_list("pk", flat=True)[:limit])
 
 
 def _websearch_text(variants: list[str]) -> str:
@@ -210,8 +282,30 @@ class TextMatches:
     queryset: QuerySet[Product]
     # More products matched than SEARCH_MAX_CANDIDATES: only the best by score are ranked.
     truncated: bool
-    # Whether anything matched, when known without another query (None on SQLite).
-    found: bool | None
+    # How many products the queryset holds, when known without a query (None on SQLite).
+    count: int | None
+
+    @property
+    def found(self) -> bool | None:
+        return None if self.count is None else self.count > 0
+
+
+class _Counted:
+    """A page's worth of a queryset whose length is already known, so that the paginator
+    asks no COUNT(*)."""
+
+    def __init__(self, queryset: QuerySet[Product], count: int):
+        self.queryset, self._count = queryset, count
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.queryset[key]
 
 
 def _text_matches_postgres(queryset: QuerySet[Product], text: str) -> TextMatches:
@@ -223,15 +317,14 @@ def _text_matches_postgres(queryset: QuerySet[Product], text: str) -> TextMatche
     limit = settings.SEARCH_MAX_CANDIDATES
     terms = _websearch_text(search_variants(text))
     query = SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-    in_title = _TitleQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-    candidate_ids = _candidate_ids(queryset.filter(search_vector=in_title), limit + 1)
+    candidate_ids = _best_ids(queryset, terms, limit + 1, title_only=True, skip=[])
     if len(candidate_ids) <= limit:
-        others = queryset.filter(search_vector=query).exclude(pk__in=candidate_ids)
-        candidate_ids += _candidate_ids(others, limit + 1 - len(candidate_ids))
-    ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
+        need = limit + 1 - len(candidate_ids)
+        candidate_ids += _best_ids(queryset, terms, need, title_only=False, skip=candidate_ids)
+    ranked = queryset.filter(_among(candidate_ids[:limit])).annotate(
         relevance=SearchRank(F("search_vector"), query)
     )
-    return TextMatches(ranked, len(candidate_ids) > limit, bool(candidate_ids))
+    return TextMatches(ranked, len(candidate_ids) > limit, len(candidate_ids[:limit]))
 
 
 def _text_matches_plain(queryset: QuerySet[Product], text: str):
@@ -288,7 +381,8 @@ def product_search(*, params, page_number=1) -> SearchResult:
     data = filterset.form.cleaned_data if params else {}
     text = data.get("q", "")
     result.query = text
-    if text and not has_searchable_characters(text):
+    typed = (params.get("q") or "").strip() if params else ""
+    if typed and not has_searchable_characters(text):
         result.unsearchable = True
         result.page = Paginator([], SEARCH_PAGE_SIZE).get_page(1)
         return result
@@ -309,8 +403,10 @@ def product_search(*, params, page_number=1) -> SearchResult:
         if ordering is None:
             ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
         queryset = _with_photos(queryset).order_by(*ordering)
-        if matches is not None and matches.found is False:
-            queryset = queryset.none()  # nothing matched: no need to ask again
+        if matches is not None and matches.count is not None:
+            # The candidates are the matches: their number needs no COUNT(*), and none
+            # needs no query at all.
+            queryset = _Counted(queryset if matches.count else queryset.none(), matches.count)
         return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), matches
 
     result.page, matches = page_for(text)
