@@ -12,8 +12,8 @@ by gunicorn (and any proxy) before Django sees it, so that class is timed in-pro
 Each search is timed as wall time (`p50_ms` …) and as CPU time (`cpu`): this process's CPU
 (time.process_time) plus the CPU its Postgres backend spent (`server_cpu`, read from
 /proc/<pid>/schedstat when the database runs on this machine; else the SQL statements' wall
-time stands in). CPU time holds still on a busy machine where wall time does not. Parallel query is off for
-the timed connection, so the backend's CPU is all the server's CPU.
+time stands in). CPU time holds still on a busy machine where wall time does not. Parallel
+query is off for the timed connection, so the backend's CPU is all the server's CPU.
 
 Prints one JSON document on stdout; progress goes to stderr.
 

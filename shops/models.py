@@ -284,6 +284,9 @@ class Product(TimeStamped):
     is_active = models.BooleanField(_("active"), default=True)
     # Filled by a database trigger on Postgres (see migrations): title, category, description.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title's words alone, filled by the same trigger: search takes products named after
+    # the words first, and the GIN index of the whole vector cannot tell title words apart.
+    title_vector = SearchVectorField(null=True, editable=False)
     # How good a result the product is, whatever the words: one that can be bought now
     # before one that cannot. Search takes a frequent word's candidates best first by it,
     # walking the index below instead of ranking every match.

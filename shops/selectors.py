@@ -191,17 +191,6 @@ def search_variants(text: str) -> list[str]:
     return list(dict.fromkeys([text, *(v for v in variants if v != text.lower())]))
 
 
-def _in_title(terms: str) -> RawSQL:
-    """The words in the title: the expression of the index shops_product_title_fts, spelled
-    exactly so that Postgres uses it (the configuration a constant, no COALESCE)."""
-    config = settings.SEARCH_CONFIG.replace("'", "")
-    sql = (
-        f'to_tsvector(\'{config}\'::regconfig, "shops_product"."title") '
-        f"@@ websearch_to_tsquery('{config}'::regconfig, %s)"
-    )
-    return RawSQL(sql, (terms,), output_field=BooleanField())
-
-
 def _among(ids: list[int], *, negated: bool = False) -> RawSQL:
     # One array parameter instead of `IN (%s, … 500 times)`: far less for Django and the
     # driver to build on every search.
@@ -209,65 +198,68 @@ def _among(ids: list[int], *, negated: bool = False) -> RawSQL:
     return RawSQL(f"NOT ({sql})" if negated else sql, (ids,), output_field=BooleanField())
 
 
-# The first step of taking candidates looks at no more than this many times
-# SEARCH_MAX_CANDIDATES products, the best-scored.
+# Candidates are first looked for among this many times SEARCH_MAX_CANDIDATES products, the
+# best-scored.
 WALK_FACTOR = 10
 
-# Of the best-scored active products, those whose search vector matches: a plan that cannot
-# change (the LIMIT inside keeps Postgres from pushing the match into a scan of the table).
+# Of the best-scored active products, those whose title matches and those that match at
+# all, and how many were looked at. A plan that cannot change: the LIMIT inside keeps
+# Postgres from pushing the match into a scan of the table or of the score index.
 _WALK = """
-SELECT best.id FROM (
-    SELECT id, search_vector FROM shops_product
+WITH q AS (SELECT websearch_to_tsquery(%s::regconfig, %s) AS query)
+SELECT coalesce(array_agg(best.id) FILTER (WHERE best.title_vector @@ q.query), '{}'),
+       coalesce(array_agg(best.id) FILTER (WHERE best.search_vector @@ q.query), '{}'),
+       count(*)
+FROM q, (
+    SELECT id, title_vector, search_vector FROM shops_product
     WHERE is_active ORDER BY search_score DESC, id DESC LIMIT %s
 ) AS best
-WHERE best.search_vector @@ {tsquery}
 """
 
 
-def _tsquery_sql(*, title_only: bool) -> str:
-    config = settings.SEARCH_CONFIG.replace("'", "")
-    tsquery = f"websearch_to_tsquery('{config}'::regconfig, %s)"
-    if title_only:
-        # Each lexeme restricted to weight A, which the search-vector trigger gives the title.
-        tsquery = rf"regexp_replace(({tsquery})::text, $$'(?:[^']|'')+'$$, $$\&:A$$, 'g')::tsquery"
-    return tsquery
+def _websearch(terms: str) -> SearchQuery:
+    return SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
 
 
-def _best_ids(
-    queryset: QuerySet[Product], terms: str, limit: int, *, title_only: bool, skip: list[int]
-) -> list[int]:
-    """Ids of up to `limit` products of `queryset` (not in `skip`) matching `terms`, best
-    stored score first, whatever the planner would estimate: it must neither walk the
-    whole score index expecting many matches where there are none, nor fetch and sort the
-    twenty thousand matches of a frequent word.
+def _ids(queryset: QuerySet[Product], limit: int) -> list[int]:
+    return list(queryset.values_list("pk", flat=True)[:limit])
 
-    First the matches among the WALK_FACTOR × limit best-scored products (bounded work,
-    and enough for a frequent word); when the filters leave fewer than `limit` of them,
-    every match from the GIN indexes, sorted (there are few then)."""
+
+def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[int]:
+    """Up to `limit` ids of products of `queryset` matching `terms`: those with the words in
+    the title first, then the others, each best stored score first. The work is bounded
+    whatever the planner would estimate (it takes a frequent description word for a
+    frequent title word, GIN keeping no weights, and walks the whole score index for words
+    that rarely meet): the matches among the WALK_FACTOR × limit best-scored products come
+    first, in one statement; only what they cannot settle is asked of the GIN indexes, which
+    then give few rows. Two to four statements."""
+    walk = limit * WALK_FACTOR
     with connection.cursor() as cursor:
-        sql = _WALK.format(tsquery=_tsquery_sql(title_only=title_only))
-        cursor.execute(sql, [limit * WALK_FACTOR, terms])
-        walked = [pk for (pk,) in cursor.fetchall() if pk not in skip]
+        cursor.execute(_WALK, [settings.SEARCH_CONFIG, terms, walk])
+        walked_titles, walked_matches, walked = cursor.fetchone()
     by_score = ("-search_score", "-pk")
-    if len(walked) >= limit:
-        ids = list(
-            queryset.filter(_among(walked)).order_by(*by_score).values_list("pk", flat=True)[:limit]
-        )
-        if len(ids) == limit:
-            return ids
-    matching = queryset.filter(
-        _in_title(terms)
-        if title_only
-        else Q(
-            search_vector=SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-        )
-    )
-    if skip:
-        matching = matching.filter(_among(skip, negated=True))
-    # `+ 0`: no index gives this order, so Postgres takes the matches from the GIN index
-    # rather than walking the score index.
-    matching = matching.order_by((F("search_score") + 0).desc(), "-pk")
-    return list(matching.values_list("pk", flat=True)[:limit])
+    best: list[int] = []
+    if walked_matches:
+        title_first = _among(walked_titles)
+        among = queryset.filter(_among(walked_matches))
+        best = _ids(among.order_by(title_first.desc(), *by_score), limit)
+    if walked < walk:
+        return best  # that was every active product
+    in_title = set(walked_titles)
+    titled = [pk for pk in best if pk in in_title]
+    if len(titled) < limit:
+        # Products named after the words rank first however low their score: all of them.
+        # `+ 0`: no index gives this order, so Postgres takes the matches from a GIN index.
+        any_title = queryset.filter(title_vector=_websearch(terms))
+        titled = _ids(any_title.order_by((F("search_score") + 0).desc(), "-pk"), limit)
+    need = limit - len(titled)
+    others = [pk for pk in best if pk not in in_title]
+    if len(others) < need:
+        every = queryset.filter(search_vector=_websearch(terms))
+        if titled:
+            every = every.filter(_among(titled, negated=True))
+        others = _ids(every.order_by((F("search_score") + 0).desc(), "-pk"), need)
+    return titled + others[:need]
 
 
 def _websearch_text(variants: list[str]) -> str:
@@ -317,10 +309,7 @@ def _text_matches_postgres(queryset: QuerySet[Product], text: str) -> TextMatche
     limit = settings.SEARCH_MAX_CANDIDATES
     terms = _websearch_text(search_variants(text))
     query = SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-    candidate_ids = _best_ids(queryset, terms, limit + 1, title_only=True, skip=[])
-    if len(candidate_ids) <= limit:
-        need = limit + 1 - len(candidate_ids)
-        candidate_ids += _best_ids(queryset, terms, need, title_only=False, skip=candidate_ids)
+    candidate_ids = _candidate_ids(queryset, terms, limit + 1)
     ranked = queryset.filter(_among(candidate_ids[:limit])).annotate(
         relevance=SearchRank(F("search_vector"), query)
     )
