@@ -201,6 +201,8 @@ def _among(ids: list[int], *, negated: bool = False) -> RawSQL:
 # Candidates are first looked for among this many times SEARCH_MAX_CANDIDATES products, the
 # best-scored.
 WALK_FACTOR = 10
+# When those hold this many pages of products with the words in the title, they are enough.
+TITLE_PAGES = 2
 
 # Of the best-scored active products, those whose title matches and those that match at
 # all, and how many were looked at. A plan that cannot change: the LIMIT inside keeps
@@ -227,7 +229,8 @@ def _ids(queryset: QuerySet[Product], limit: int) -> list[int]:
 
 def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[int]:
     """Up to `limit` ids of products of `queryset` matching `terms`: those with the words in
-    the title first, then the others, each best stored score first. The work is bounded
+    the title first (all of them, unless the best-scored already hold TITLE_PAGES pages of
+    them), then the others, each best stored score first. The work is bounded
     whatever the planner would estimate (it takes a frequent description word for a
     frequent title word, GIN keeping no weights, and walks the whole score index for words
     that rarely meet): the matches among the WALK_FACTOR × limit best-scored products come
@@ -247,8 +250,9 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
         return best  # that was every active product
     in_title = set(walked_titles)
     titled = [pk for pk in best if pk in in_title]
-    if len(titled) < limit:
-        # Products named after the words rank first however low their score: all of them.
+    if len(titled) < min(limit, TITLE_PAGES * SEARCH_PAGE_SIZE):
+        # Products named after the words rank first however low their score: when the
+        # best-scored hold fewer than a few pages of them, all of them.
         # `+ 0`: no index gives this order, so Postgres takes the matches from a GIN index.
         any_title = queryset.filter(title_vector=_websearch(terms))
         titled = _ids(any_title.order_by((F("search_score") + 0).desc(), "-pk"), limit)

@@ -271,3 +271,21 @@ def test_when_many_match_the_candidates_are_those_that_can_be_bought_now(
     assert result.truncated
     assert {"Apple cider", "Apple vinegar"} <= set(titles(result))
     assert len(titles(result)) == 3
+
+
+@pytest.mark.postgres
+def test_products_named_after_the_word_are_kept_when_the_best_scored_lack_them(
+    settings, monkeypatch
+):
+    monkeypatch.setattr(selectors, "WALK_FACTOR", 1)
+    settings.SEARCH_MAX_CANDIDATES = 3
+    ProductFactory(title="Organic honey", stock_quantity=Decimal("0"))
+    ProductFactory(title="Organic oats", stock_quantity=Decimal("0"))
+    for n in range(5):
+        ProductFactory(title=f"Apple juice {n}", description="Certified organic.")
+
+    result = product_search(params=QueryDict("q=organic"))
+
+    assert result.truncated
+    assert titles(result)[:2] == ["Organic honey", "Organic oats"]
+    assert len(titles(result)) == 3
