@@ -26,15 +26,16 @@ MAX_WORD_LENGTH = 40
 
 def clean_query(raw: str | None) -> str:
     """Whatever was typed, a query the database can take: no control characters (Postgres
-    refuses NUL), folded white space, at most MAX_QUERY_WORDS words of MAX_WORD_LENGTH
-    characters and MAX_QUERY_LENGTH characters in all."""
+    refuses NUL), folded white space, each word once, at most MAX_QUERY_WORDS words of
+    MAX_WORD_LENGTH characters and MAX_QUERY_LENGTH characters in all."""
     if not raw:
         return ""
     # Only the start of a very long input can end up in the query: look at no more.
     head = raw[: MAX_QUERY_LENGTH * 2]
     text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in head)
-    words = [word[:MAX_WORD_LENGTH] for word in text.split()[:MAX_QUERY_WORDS]]
-    return " ".join(words)[:MAX_QUERY_LENGTH].strip()
+    # A word typed twice finds nothing more, and would cost a phrase search.
+    words = dict.fromkeys(word[:MAX_WORD_LENGTH] for word in text.split()[: MAX_QUERY_WORDS * 4])
+    return " ".join(list(words)[:MAX_QUERY_WORDS])[:MAX_QUERY_LENGTH].strip()
 
 
 class Sort:

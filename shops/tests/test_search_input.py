@@ -84,8 +84,9 @@ def test_a_nul_inside_a_word_splits_it_and_the_rest_is_searched(client):
 
 def test_long_input_is_cut_to_a_few_words_and_characters():
     assert clean_query("a" * 10_000) == "a" * 40
-    words = clean_query("bread " * 5_000).split()
-    assert words == ["bread"] * MAX_QUERY_WORDS
+    assert clean_query("bread " * 5_000) == "bread"
+    many = " ".join(f"word{n}" for n in range(5_000))
+    assert clean_query(many).split() == [f"word{n}" for n in range(MAX_QUERY_WORDS)]
     assert len(clean_query(" ".join(["x" * 39] * 8))) <= MAX_QUERY_LENGTH
     assert clean_query("  sour\tdough \x00 loaf\n") == "sour dough loaf"
 
