@@ -10,6 +10,7 @@ from django.db import connection
 from django.db.models import (
     BooleanField,
     Case,
+    ExpressionWrapper,
     F,
     FloatField,
     Prefetch,
@@ -235,7 +236,7 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
     frequent title word, GIN keeping no weights, and walks the whole score index for words
     that rarely meet): the matches among the WALK_FACTOR × limit best-scored products come
     first, in one statement; only what they cannot settle is asked of the GIN indexes, which
-    then give few rows. Two to four statements."""
+    then give few rows. Two to four statements, two when the best-scored hold no match."""
     walk = limit * WALK_FACTOR
     with connection.cursor() as cursor:
         cursor.execute(_WALK, [settings.SEARCH_CONFIG, terms, walk])
@@ -248,6 +249,15 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
         best = _ids(among.order_by(title_first.desc(), *by_score), limit)
     if walked < walk:
         return best  # that was every active product
+    by_score_unwalked = ((F("search_score") + 0).desc(), "-pk")
+    if not best:
+        # None among the best-scored: few products match (or only low-scored ones), and one
+        # statement gives them all, title matches first.
+        in_title_first = ExpressionWrapper(
+            Q(title_vector=_websearch(terms)), output_field=BooleanField()
+        )
+        matching = queryset.filter(search_vector=_websearch(terms))
+        return _ids(matching.order_by(in_title_first.desc(), *by_score_unwalked), limit)
     in_title = set(walked_titles)
     titled = [pk for pk in best if pk in in_title]
     if len(titled) < min(limit, TITLE_PAGES * SEARCH_PAGE_SIZE):
@@ -255,14 +265,14 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
         # best-scored hold fewer than a few pages of them, all of them.
         # `+ 0`: no index gives this order, so Postgres takes the matches from a GIN index.
         any_title = queryset.filter(title_vector=_websearch(terms))
-        titled = _ids(any_title.order_by((F("search_score") + 0).desc(), "-pk"), limit)
+        titled = _ids(any_title.order_by(*by_score_unwalked), limit)
     need = limit - len(titled)
     others = [pk for pk in best if pk not in in_title]
     if len(others) < need:
         every = queryset.filter(search_vector=_websearch(terms))
         if titled:
             every = every.filter(_among(titled, negated=True))
-        others = _ids(every.order_by((F("search_score") + 0).desc(), "-pk"), need)
+        others = _ids(every.order_by(*by_score_unwalked), need)
     return titled + others[:need]
 
 
