@@ -1,16 +1,18 @@
 """The words of the catalogue, for search that forgives typing mistakes on any database.
 
-The vocabulary is every word of three letters or more in active products' titles, their
-categories (and parent categories) and the node's synonyms, computed once and cached until
-the catalogue changes (a cheap signature of counts and the last change is part of the key).
-A typed word that is not part of any of those words is compared with them by difflib's
-similarity ratio (the standard library's well-kept matcher: no dependency, and fast enough
-for a town's few thousand words, a few milliseconds per word).
+The words are every word of three letters or more in active products' titles and their
+categories (and parent categories), and the node's synonyms. On Postgres they are the
+lexicon table (shops.SearchWord), kept current by triggers on every write; its trigram index
+gives the few catalogue words nearest a typed word in one indexed query, whatever the size
+of the catalogue. On SQLite (the embedded fallback) the same words are computed in Python
+and cached until the catalogue changes (a cheap signature of counts and the last change is
+part of the key).
 
-Two levels of closeness, as search engines do: a confident correction ("sourdogh" →
-"sourdough") that the search applies by itself, and a looser one ("surdoh") that it only
-offers as "Did you mean …?". Either counts as a close match, so a typo never becomes a
-demand signal on the shops' "Wanted" page."""
+Either way the last step is the same: difflib's similarity ratio (the standard library's
+well-kept matcher) picks among the candidates, with two levels of closeness, as search
+engines do: a confident correction ("sourdogh" → "sourdough") that the search applies by
+itself, and a looser one ("surdoh") that it only offers as "Did you mean …?". Either counts
+as a close match, so a typo never becomes a demand signal on the shops' "Wanted" page."""
 
 import difflib
 import hashlib
@@ -18,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Count, Max
 
 from .models import Category, Product, Shop, Synonym
@@ -57,7 +60,8 @@ def _words_of(*texts) -> set[str]:
 
 
 def catalogue_words() -> tuple[str, ...]:
-    """Every word customers might mean, sorted; cached until the catalogue changes."""
+    """Every word customers might mean, sorted; cached until the catalogue changes. Used on
+    SQLite; Postgres reads the lexicon table instead."""
     key = f"catalogue-words-{_signature()}"
     words = cache.get(key)
     if words is None:
@@ -73,7 +77,7 @@ def catalogue_words() -> tuple[str, ...]:
     return words
 
 
-def _closest(word: str, words: tuple[str, ...]) -> tuple[str, float] | None:
+def _closest(word: str, words) -> tuple[str, float] | None:
     cutoff = CONFIDENT if len(word) <= SHORT_WORD else CLOSE
     matcher = difflib.SequenceMatcher(autojunk=False)
     matcher.set_seq2(word)
@@ -91,20 +95,73 @@ def _closest(word: str, words: tuple[str, ...]) -> tuple[str, float] | None:
     return (best, best_ratio) if best is not None else None
 
 
+# Candidates asked of the lexicon per typed word: the nearest by trigrams, of which difflib
+# picks the closest.
+NEAREST = 20
+
+# For each typed word: whether it is (part of) a catalogue word, and if not, the catalogue
+# words nearest to it by trigram distance (GiST index on shops_searchword.word).
+_LEXICON_LOOKUP = """
+SELECT q.word,
+       EXISTS (
+           SELECT 1 FROM shops_searchword s
+           WHERE s.word LIKE '%%' || q.word || '%%' AND s.products > 0
+       ) AS known,
+       ARRAY(
+           SELECT s.word FROM shops_searchword s
+           WHERE s.products > 0
+           ORDER BY s.word <-> q.word
+           LIMIT %s
+       ) AS nearest
+FROM unnest(%s::text[]) AS q(word)
+"""
+
+
+def _synonym_words() -> set[str]:
+    from .lists.matching import synonym_table
+
+    # The patterns are escaped terms between look-arounds: their letters are the term's words.
+    words: set[str] = set()
+    for pattern, names in synonym_table():
+        words |= _words_of(pattern.pattern, *names)
+    return words
+
+
+def _candidates(words: list[str]) -> dict[str, tuple[str, ...] | None]:
+    """For each typed word, None when the catalogue knows it (or a word it is part of),
+    else the catalogue words that might be meant."""
+    synonyms = _synonym_words()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(_LEXICON_LOOKUP, [NEAREST, words])
+            rows = {word: (known, tuple(nearest)) for word, known, nearest in cursor.fetchall()}
+        found = {}
+        for word in words:
+            known, nearest = rows[word]
+            if known or any(word in synonym for synonym in synonyms):
+                found[word] = None
+            else:
+                found[word] = tuple(sorted(set(nearest) | synonyms))
+        return found
+    vocabulary = catalogue_words()
+    known = "\n" + "\n".join(vocabulary) + "\n"
+    return {word: None if word in known else vocabulary for word in words}
+
+
 def spelling_correction(text: str) -> Correction | None:
     """`text` with each word unknown to the catalogue replaced by the closest catalogue
-    word, or None when no word needs (or finds) a correction."""
-    words = catalogue_words()
-    if not words:
+    word, or None when no word needs (or finds) a correction. One query on Postgres."""
+    tokens = text.split()
+    words = {token: token.lower().strip(".,;:!?\"'()") for token in tokens}
+    to_check = sorted({w for w in words.values() if len(w) >= SHORTEST_CORRECTED and w.isalpha()})
+    if not to_check:
         return None
-    known = "\n" + "\n".join(words) + "\n"
+    candidates = _candidates(to_check)
     changed, confident, corrected = False, True, []
-    for token in text.split():
-        word = token.lower().strip(".,;:!?\"'()")
-        if len(word) < SHORTEST_CORRECTED or not word.isalpha() or word in known:
-            corrected.append(token)
-            continue
-        closest = _closest(word, words)
+    for token in tokens:
+        word = words[token]
+        choices = candidates.get(word)
+        closest = _closest(word, choices) if choices else None
         if closest is None:
             corrected.append(token)
             continue

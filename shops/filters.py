@@ -18,15 +18,24 @@ from marketplace.models import Postcode
 from .models import Category, Label, Product, Shop
 
 MAX_QUERY_LENGTH = 200
+# Enough for any product name; a pasted paragraph is cut here rather than costing its
+# length in every search step.
+MAX_QUERY_WORDS = 8
+MAX_WORD_LENGTH = 40
 
 
 def clean_query(raw: str | None) -> str:
     """Whatever was typed, a query the database can take: no control characters (Postgres
-    refuses NUL), folded white space, and at most MAX_QUERY_LENGTH characters."""
+    refuses NUL), folded white space, each word once, at most MAX_QUERY_WORDS words of
+    MAX_WORD_LENGTH characters and MAX_QUERY_LENGTH characters in all."""
     if not raw:
         return ""
-    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in raw[:2000])
-    return " ".join(text.split())[:MAX_QUERY_LENGTH]
+    # Only the start of a very long input can end up in the query: look at no more.
+    head = raw[: MAX_QUERY_LENGTH * 2]
+    text = "".join(" " if unicodedata.category(ch)[0] == "C" else ch for ch in head)
+    # A word typed twice finds nothing more, and would cost a phrase search.
+    words = dict.fromkeys(word[:MAX_WORD_LENGTH] for word in text.split()[: MAX_QUERY_WORDS * 4])
+    return " ".join(list(words)[:MAX_QUERY_WORDS])[:MAX_QUERY_LENGTH].strip()
 
 
 class Sort:

@@ -5,7 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -284,6 +284,20 @@ class Product(TimeStamped):
     is_active = models.BooleanField(_("active"), default=True)
     # Filled by a database trigger on Postgres (see migrations): title, category, description.
     search_vector = SearchVectorField(null=True, editable=False)
+    # The title's words alone, filled by the same trigger: search takes products named after
+    # the words first, and the GIN index of the whole vector cannot tell title words apart.
+    title_vector = SearchVectorField(null=True, editable=False)
+    # How good a result the product is, whatever the words: one that can be bought now
+    # before one that cannot. Search takes a frequent word's candidates best first by it,
+    # walking the index below instead of ranking every match.
+    search_score = models.GeneratedField(
+        expression=models.Case(
+            models.When(Q(always_available=True) | Q(stock_quantity__gt=0), then=1),
+            default=0,
+        ),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
 
     class Meta:
         verbose_name = _("product")
@@ -302,6 +316,12 @@ class Product(TimeStamped):
             models.Index(fields=["shop", "is_active", "title"]),
             models.Index(fields=["category", "is_active"]),
             models.Index(fields=["price"]),
+            models.Index(
+                F("search_score").desc(),
+                F("id").desc(),
+                condition=Q(is_active=True),
+                name="shops_product_search_score",
+            ),
         ]
 
     def __str__(self):
@@ -597,3 +617,22 @@ class Synonym(models.Model):
     def save(self, *args, **kwargs):
         self.term = " ".join(self.term.lower().split())
         super().save(*args, **kwargs)
+
+
+class SearchWord(models.Model):
+    """A word of the catalogue (active products' titles and their category names) with the
+    number of products it appears in: the lexicon that typed words are corrected against.
+    On Postgres, triggers on the products table keep the counts current on every write path
+    (forms, imports, bulk inserts) and a trigram index finds the words spelled like a typed
+    one; see shops/migrations and shops.catalogue_words."""
+
+    word = models.CharField(_("word"), max_length=100, primary_key=True)
+    # May dip below zero only if the triggers were bypassed; search reads words above zero.
+    products = models.IntegerField(_("products"), default=0)
+
+    class Meta:
+        verbose_name = _("catalogue word")
+        verbose_name_plural = _("catalogue words")
+
+    def __str__(self):
+        return self.word

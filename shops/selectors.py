@@ -4,14 +4,22 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.contrib.postgres.search import (
-    SearchQuery,
-    SearchRank,
-    TrigramWordSimilarity,
-)
+from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
 from django.db import connection
-from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import (
+    BooleanField,
+    Case,
+    ExpressionWrapper,
+    F,
+    FloatField,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
+from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
 
@@ -155,6 +163,11 @@ class SearchResult:
     corrected: str = ""
     # "Did you mean …?": a spelling that finds something, offered on an empty page.
     suggestion: str = ""
+    # The text has no letter or digit: nothing was looked for.
+    unsearchable: bool = False
+    # Nothing anywhere matches the text or a close spelling, whatever the filters: what
+    # people want and nobody sells (a demand signal, shops.UnmetSearch).
+    found_nowhere: bool = False
     errors: dict = field(default_factory=dict)
 
     @property
@@ -179,19 +192,88 @@ def search_variants(text: str) -> list[str]:
     return list(dict.fromkeys([text, *(v for v in variants if v != text.lower())]))
 
 
-class _TitleQuery(SearchQuery):
-    """The query restricted to title words: each lexeme gets the weight label A, which the
-    search-vector trigger gives to the title only."""
-
-    def as_sql(self, compiler, connection, **extra):
-        sql, params = super().as_sql(compiler, connection, **extra)
-        weighted = r"regexp_replace(({})::text, $$'(?:[^']|'')+'$$, $$\&:A$$, 'g')::tsquery"
-        return weighted.format(sql), params
+def _among(ids: list[int], *, negated: bool = False) -> RawSQL:
+    # One array parameter instead of `IN (%s, … 500 times)`: far less for Django and the
+    # driver to build on every search.
+    sql = '"shops_product"."id" = ANY(%s)'
+    return RawSQL(f"NOT ({sql})" if negated else sql, (ids,), output_field=BooleanField())
 
 
-def _candidate_ids(queryset: QuerySet[Product], limit: int) -> list[int]:
-    # No ORDER BY: Postgres stops scanning after `limit` rows instead of sorting every match.
-    return list(queryset.order_by().values_list("pk", flat=True)[:limit])
+# Candidates are first looked for among this many times SEARCH_MAX_CANDIDATES products, the
+# best-scored.
+WALK_FACTOR = 10
+# When those hold this many pages of products with the words in the title, they are enough.
+TITLE_PAGES = 2
+
+# Of the best-scored active products, those whose title matches and those that match at
+# all, and how many were looked at. A plan that cannot change: the LIMIT inside keeps
+# Postgres from pushing the match into a scan of the table or of the score index.
+_WALK = """
+WITH q AS (SELECT websearch_to_tsquery(%s::regconfig, %s) AS query)
+SELECT coalesce(array_agg(best.id) FILTER (WHERE best.title_vector @@ q.query), '{}'),
+       coalesce(array_agg(best.id) FILTER (WHERE best.search_vector @@ q.query), '{}'),
+       count(*)
+FROM q, (
+    SELECT id, title_vector, search_vector FROM shops_product
+    WHERE is_active ORDER BY search_score DESC, id DESC LIMIT %s
+) AS best
+"""
+
+
+def _websearch(terms: str) -> SearchQuery:
+    return SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
+
+
+def _ids(queryset: QuerySet[Product], limit: int) -> list[int]:
+    return list(queryset.values_list("pk", flat=True)[:limit])
+
+
+def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[int]:
+    """Up to `limit` ids of products of `queryset` matching `terms`: those with the words in
+    the title first (all of them, unless the best-scored already hold TITLE_PAGES pages of
+    them), then the others, each best stored score first. The work is bounded
+    whatever the planner would estimate (it takes a frequent description word for a
+    frequent title word, GIN keeping no weights, and walks the whole score index for words
+    that rarely meet): the matches among the WALK_FACTOR × limit best-scored products come
+    first, in one statement; only what they cannot settle is asked of the GIN indexes, which
+    then give few rows. Two to four statements, two when the best-scored hold no match."""
+    walk = limit * WALK_FACTOR
+    with connection.cursor() as cursor:
+        cursor.execute(_WALK, [settings.SEARCH_CONFIG, terms, walk])
+        walked_titles, walked_matches, walked = cursor.fetchone()
+    by_score = ("-search_score", "-pk")
+    best: list[int] = []
+    if walked_matches:
+        title_first = _among(walked_titles)
+        among = queryset.filter(_among(walked_matches))
+        best = _ids(among.order_by(title_first.desc(), *by_score), limit)
+    if walked < walk:
+        return best  # that was every active product
+    by_score_unwalked = ((F("search_score") + 0).desc(), "-pk")
+    if not best:
+        # None among the best-scored: few products match (or only low-scored ones), and one
+        # statement gives them all, title matches first.
+        in_title_first = ExpressionWrapper(
+            Q(title_vector=_websearch(terms)), output_field=BooleanField()
+        )
+        matching = queryset.filter(search_vector=_websearch(terms))
+        return _ids(matching.order_by(in_title_first.desc(), *by_score_unwalked), limit)
+    in_title = set(walked_titles)
+    titled = [pk for pk in best if pk in in_title]
+    if len(titled) < min(limit, TITLE_PAGES * SEARCH_PAGE_SIZE):
+        # Products named after the words rank first however low their score: when the
+        # best-scored hold fewer than a few pages of them, all of them.
+        # `+ 0`: no index gives this order, so Postgres takes the matches from a GIN index.
+        any_title = queryset.filter(title_vector=_websearch(terms))
+        titled = _ids(any_title.order_by(*by_score_unwalked), limit)
+    need = limit - len(titled)
+    others = [pk for pk in best if pk not in in_title]
+    if len(others) < need:
+        every = queryset.filter(search_vector=_websearch(terms))
+        if titled:
+            every = every.filter(_among(titled, negated=True))
+        others = _ids(every.order_by(*by_score_unwalked), need)
+    return titled + others[:need]
 
 
 def _websearch_text(variants: list[str]) -> str:
@@ -201,38 +283,51 @@ def _websearch_text(variants: list[str]) -> str:
     return " or ".join('"{}"'.format(v.replace('"', " ")) for v in variants)
 
 
-def _text_matches_postgres(queryset: QuerySet[Product], text: str):
+@dataclass
+class TextMatches:
+    queryset: QuerySet[Product]
+    # More products matched than SEARCH_MAX_CANDIDATES: only the best by score are ranked.
+    truncated: bool
+    # How many products the queryset holds, when known without a query (None on SQLite).
+    count: int | None
+
+    @property
+    def found(self) -> bool | None:
+        return None if self.count is None else self.count > 0
+
+
+class _Counted:
+    """A page's worth of a queryset whose length is already known, so that the paginator
+    asks no COUNT(*)."""
+
+    def __init__(self, queryset: QuerySet[Product], count: int):
+        self.queryset, self._count = queryset, count
+        self.ordered = queryset.ordered
+
+    def count(self) -> int:
+        return self._count
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, key):
+        return self.queryset[key]
+
+
+def _text_matches_postgres(queryset: QuerySet[Product], text: str) -> TextMatches:
     """Full-text matches ranked (the title, the category and the description; the typed
-    words or a synonym's); when there are none, words spelled alike (pg_trgm). Only
-    SEARCH_MAX_CANDIDATES matches are ranked, so a word in every fifth product stays fast:
-    products with the words in their title come first, then the others."""
+    words or a synonym's). Only SEARCH_MAX_CANDIDATES matches are ranked, so a word in every
+    fifth product stays fast: products with the words in their title come first, then the
+    others, each best stored score first. Typing mistakes are not looked for here:
+    product_search corrects the words against the lexicon and searches again."""
     limit = settings.SEARCH_MAX_CANDIDATES
     terms = _websearch_text(search_variants(text))
     query = SearchQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-    in_title = _TitleQuery(terms, config=settings.SEARCH_CONFIG, search_type="websearch")
-    candidate_ids = _candidate_ids(queryset.filter(search_vector=in_title), limit + 1)
-    if len(candidate_ids) <= limit:
-        others = queryset.filter(search_vector=query).exclude(pk__in=candidate_ids)
-        candidate_ids += _candidate_ids(others, limit + 1 - len(candidate_ids))
-    if candidate_ids:
-        truncated = len(candidate_ids) > limit
-        ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(
-            relevance=SearchRank(F("search_vector"), query)
-        )
-        return ranked, truncated, False
-    # No exact match: look for titles with words spelled like each typed word (pg_trgm's
-    # word-similarity operator, served by the trigram index), best overall likeness first.
-    words = [word for word in text.split() if len(word) >= 3][:6] or [text]
-    alike = Q()
-    for word in words:
-        alike |= Q(title__trigram_word_similar=word)
-    candidate_ids = _candidate_ids(queryset.filter(alike), limit + 1)
-    likeness = sum(
-        (TrigramWordSimilarity(Value(word), "title") for word in words[1:]),
-        TrigramWordSimilarity(Value(words[0]), "title"),
+    candidate_ids = _candidate_ids(queryset, terms, limit + 1)
+    ranked = queryset.filter(_among(candidate_ids[:limit])).annotate(
+        relevance=SearchRank(F("search_vector"), query)
     )
-    ranked = queryset.filter(pk__in=candidate_ids[:limit]).annotate(relevance=likeness)
-    return ranked, len(candidate_ids) > limit, bool(candidate_ids)
+    return TextMatches(ranked, len(candidate_ids) > limit, len(candidate_ids[:limit]))
 
 
 def _text_matches_plain(queryset: QuerySet[Product], text: str):
@@ -259,34 +354,49 @@ def _text_matches_plain(queryset: QuerySet[Product], text: str):
             output_field=FloatField(),
         )
     )
-    return ranked, False, False
+    return TextMatches(ranked, False, None)
 
 
-def _text_matches(queryset: QuerySet[Product], text: str):
+def _text_matches(queryset: QuerySet[Product], text: str) -> TextMatches:
     matcher = _text_matches_postgres if _is_postgres() else _text_matches_plain
     return matcher(queryset, text)
 
 
+def _narrowed(data: dict) -> bool:
+    """Whether the filters leave out some products (a sort or a place alone does not)."""
+    return any(
+        data.get(name)
+        for name in ("category", "shop", "price_min", "price_max", "label", "in_stock", "radius_km")
+    )
+
+
 def product_search(*, params, page_number=1) -> SearchResult:
     """Search every active shop's active products. Invalid parameters give a result with
-    form errors and no page, never an exception. When the words find nothing, a close
-    spelling from the catalogue is searched instead (a confident correction) or offered
-    ("Did you mean …?"), on Postgres and SQLite alike."""
+    form errors and no page, never an exception. Text without a letter or a digit finds
+    nothing, without asking the database. When the words find nothing, a close spelling
+    from the catalogue is searched instead (a confident correction) or offered ("Did you
+    mean …?"), on Postgres and SQLite alike. No text is searched twice."""
     filterset = ProductSearchFilter(params or None, queryset=searchable_products())
     result = SearchResult(filterset=filterset)
     if params and not filterset.is_valid():
         result.errors = filterset.form.errors
         return result
     data = filterset.form.cleaned_data if params else {}
-    filtered = filterset.qs if params else searchable_products()
     text = data.get("q", "")
     result.query = text
+    typed = (params.get("q") or "").strip() if params else ""
+    if typed and not has_searchable_characters(text):
+        result.unsearchable = True
+        result.page = Paginator([], SEARCH_PAGE_SIZE).get_page(1)
+        return result
+    filtered = filterset.qs if params else searchable_products()
     sort = data.get("sort") or Sort.RELEVANCE
 
-    def page_for(words: str) -> tuple[Page, bool, bool]:
-        queryset, truncated, fuzzy = filtered, False, False
+    def page_for(words: str) -> tuple[Page, TextMatches | None]:
+        queryset, matches = filtered, None
         if words:
-            queryset, truncated, fuzzy = _text_matches(filtered, words)
+            matches = _text_matches(filtered, words)
+            queryset = matches.queryset
         ordering = {
             Sort.PRICE_ASC: ["price", "title"],
             Sort.PRICE_DESC: ["-price", "title"],
@@ -296,23 +406,42 @@ def product_search(*, params, page_number=1) -> SearchResult:
         if ordering is None:
             ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
         queryset = _with_photos(queryset).order_by(*ordering)
-        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), truncated, fuzzy
+        if matches is not None and matches.count is not None:
+            # The candidates are the matches: their number needs no COUNT(*), and none
+            # needs no query at all.
+            queryset = _Counted(queryset if matches.count else queryset.none(), matches.count)
+        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), matches
 
-    result.page, result.truncated, result.fuzzy = page_for(text)
+    result.page, matches = page_for(text)
+    result.truncated = bool(matches and matches.truncated)
     if text and not result.page.paginator.count:
         from .catalogue_words import spelling_correction
 
         correction = spelling_correction(text)
         if correction is not None and correction.confident:
-            page, truncated, _ = page_for(correction.text)
+            page, corrected = page_for(correction.text)
             if page.paginator.count:
-                result.page, result.truncated = page, truncated
+                result.page, result.truncated = page, corrected.truncated
                 result.corrected, result.fuzzy = correction.text, True
         elif correction is not None:
-            found, _, _ = _text_matches(filtered, correction.text)
-            if found.exists():
+            suggested = _text_matches(filtered, correction.text)
+            found = suggested.found
+            if found is None:  # SQLite
+                found = suggested.queryset.exists()
+            if found:
                 result.suggestion = correction.text
+        if not result.page.paginator.count and not result.suggestion:
+            # Without filters the searches above covered every product already.
+            result.found_nowhere = (
+                not search_term_found_anywhere(text=text) if _narrowed(data) else True
+            )
     return result
+
+
+def has_searchable_characters(text: str) -> bool:
+    """Whether a product could match `text`: it has a letter or a digit (punctuation,
+    emoji and symbols alone match nothing)."""
+    return any(ch.isalnum() for ch in text)
 
 
 def search_term_found_anywhere(*, text: str) -> bool:
@@ -320,15 +449,17 @@ def search_term_found_anywhere(*, text: str) -> bool:
     whatever the filters: only a term that is not a typo is a demand signal."""
     from .catalogue_words import spelling_correction
 
-    queryset = searchable_products()
-    matches, _, _ = _text_matches(queryset, text)
-    if matches.exists():
+    if not has_searchable_characters(text):
+        return False
+    if _matches_anything(text):
         return True
     correction = spelling_correction(text)
-    if correction is None:
-        return False
-    matches, _, _ = _text_matches(queryset, correction.text)
-    return matches.exists()
+    return correction is not None and _matches_anything(correction.text)
+
+
+def _matches_anything(text: str) -> bool:
+    matches = _text_matches(searchable_products(), text)
+    return matches.found if matches.found is not None else matches.queryset.exists()
 
 
 # The shop's dashboard ------------------------------------------------------------------------

@@ -121,15 +121,10 @@ def product_photo_add(request, shop_id, product_id):
 
 def search(request):
     result = selectors.product_search(params=request.GET, page_number=request.GET.get("page"))
-    wanted = False
-    if result.is_valid and result.query and not result.page.object_list:
-        # Only a term with no close match anywhere tells the shops what people want.
-        wanted = not result.suggestion and not selectors.search_term_found_anywhere(
-            text=result.query
-        )
-        first_page = str(request.GET.get("page", "1")) in ("", "1")
-        if wanted and first_page:
-            services.unmet_search_record(term=result.query, area=_rough_area(result))
+    # Only a term with no close match anywhere tells the shops what people want.
+    wanted = result.found_nowhere
+    if wanted and str(request.GET.get("page", "1")) in ("", "1"):
+        services.unmet_search_record(term=result.query, area=_rough_area(result))
     query_without_page = request.GET.copy()
     query_without_page.pop("page", None)
     suggestion_query = ""
