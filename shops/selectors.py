@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.core.paginator import Page, Paginator
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
     Case,
@@ -228,6 +228,17 @@ def _ids(queryset: QuerySet[Product], limit: int) -> list[int]:
     return list(queryset.values_list("pk", flat=True)[:limit])
 
 
+def _ids_by_index(queryset: QuerySet[Product], limit: int) -> list[int]:
+    """`_ids`, with the matches taken from a GIN index, never a scan of the table: the
+    planner picks a scan for a word in a few percent of the products (80 ms for 'coffee'
+    at 100,000), where the index gives them in a few."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        ids = _ids(queryset, limit)
+        cursor.execute("SET LOCAL enable_seqscan = on")
+    return ids
+
+
 def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[int]:
     """Up to `limit` ids of products of `queryset` matching `terms`: those with the words in
     the title first (all of them, unless the best-scored already hold TITLE_PAGES pages of
@@ -257,7 +268,7 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
             Q(title_vector=_websearch(terms)), output_field=BooleanField()
         )
         matching = queryset.filter(search_vector=_websearch(terms))
-        return _ids(matching.order_by(in_title_first.desc(), *by_score_unwalked), limit)
+        return _ids_by_index(matching.order_by(in_title_first.desc(), *by_score_unwalked), limit)
     in_title = set(walked_titles)
     titled = [pk for pk in best if pk in in_title]
     if len(titled) < min(limit, TITLE_PAGES * SEARCH_PAGE_SIZE):
@@ -265,14 +276,14 @@ def _candidate_ids(queryset: QuerySet[Product], terms: str, limit: int) -> list[
         # best-scored hold fewer than a few pages of them, all of them.
         # `+ 0`: no index gives this order, so Postgres takes the matches from a GIN index.
         any_title = queryset.filter(title_vector=_websearch(terms))
-        titled = _ids(any_title.order_by(*by_score_unwalked), limit)
+        titled = _ids_by_index(any_title.order_by(*by_score_unwalked), limit)
     need = limit - len(titled)
     others = [pk for pk in best if pk not in in_title]
     if len(others) < need:
         every = queryset.filter(search_vector=_websearch(terms))
         if titled:
             every = every.filter(_among(titled, negated=True))
-        others = _ids(every.order_by(*by_score_unwalked), need)
+        others = _ids_by_index(every.order_by(*by_score_unwalked), need)
     return titled + others[:need]
 
 
