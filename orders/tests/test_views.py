@@ -1,5 +1,7 @@
 """Cart, checkout and order pages as customers and shops use them, and who may see what."""
 
+import datetime
+
 import pytest
 import segno
 from django.urls import reverse
@@ -92,6 +94,26 @@ def test_a_missing_pickup_time_is_a_form_error_and_nothing_is_made(client):
     response = client.post(reverse("orders:checkout"), data)
     assert response.status_code == 400
     assert "Choose when you will pick up." in response.content.decode()
+    assert not Order.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "posted",
+    [
+        lambda slot: (slot + datetime.timedelta(minutes=7)).isoformat(),  # between slots
+        lambda slot: (slot - datetime.timedelta(days=1)).isoformat(),  # yesterday
+        lambda slot: slot.replace(tzinfo=None).isoformat(),  # no time zone
+        lambda slot: "soon",
+    ],
+)
+def test_a_pickup_time_not_offered_is_a_form_error_and_nothing_is_made(client, posted):
+    shop = open_shop()
+    client.post(reverse("orders:cart_add", args=[ProductFactory(shop=shop).pk]), {"quantity": "1"})
+    data = checkout_form(client, shop)
+    data[f"slot_{shop.pk}"] = posted(first_slot(shop))
+    response = client.post(reverse("orders:checkout"), data)
+    assert response.status_code == 400
+    assert "This pickup time is not offered (any more)" in response.content.decode()
     assert not Order.objects.exists()
 
 
