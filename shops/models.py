@@ -302,6 +302,24 @@ class Product(TimeStamped):
             models.Index(fields=["shop", "is_active", "title"]),
             models.Index(fields=["category", "is_active"]),
             models.Index(fields=["price"]),
+            # The listings' orders over active products (shops.selectors.product_search
+            # without words): a page is read from the index instead of sorting every match.
+            models.Index(
+                fields=["title", "id"], condition=Q(is_active=True), name="product_listing_title"
+            ),
+            models.Index(
+                fields=["category", "title", "id"],
+                condition=Q(is_active=True),
+                name="product_listing_category",
+            ),
+            models.Index(
+                fields=["price", "title"], condition=Q(is_active=True), name="product_listing_price"
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(is_active=True),
+                name="product_listing_newest",
+            ),
         ]
 
     def __str__(self):

@@ -14,7 +14,9 @@ from django.db import connection
 from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
+from . import catalogue_cache
 from .filters import ProductSearchFilter, Sort
 from .models import OpeningHours, Product, ProductPhoto, Shop, ShopMembership
 
@@ -67,8 +69,52 @@ def _with_photos(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+# What a product card shows (templates/includes/product_card.html), and nothing more: no
+# description, no search vector.
+CARD_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "price",
+    "price_currency",
+    "unit",
+    "stock_quantity",
+    "always_available",
+    "shop__id",
+    "shop__slug",
+    "shop__name",
+)
+CARD_PHOTO_FIELDS = ("id", "product_id", "image", "thumbnail", "alt_text", "position")
+
+
+def products_for_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return (
+        queryset.select_related("shop")
+        .only(*CARD_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=ProductPhoto.objects.only(*CARD_PHOTO_FIELDS).order_by("position", "id"),
+            )
+        )
+    )
+
+
+class CatalogueCountPaginator(Paginator):
+    """A paginator whose count is kept in the cache under `count_key` until the catalogue
+    changes: an exact count of a large listing is the slowest part of showing a page of it."""
+
+    def __init__(self, *args, count_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return catalogue_cache.cached(self.count_key, lambda: Paginator.count.func(self))
+
+
 def products_of_shop(*, shop: Shop) -> QuerySet[Product]:
-    return _with_photos(shop.products.filter(is_active=True)).order_by("title")
+    return products_for_cards(shop.products.filter(is_active=True)).order_by("title", "pk")
 
 
 def product_get_public(*, shop_slug: str, slug: str) -> Product:
@@ -295,8 +341,15 @@ def product_search(*, params, page_number=1) -> SearchResult:
         }.get(sort)
         if ordering is None:
             ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
-        queryset = _with_photos(queryset).order_by(*ordering)
-        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), truncated, fuzzy
+        queryset = products_for_cards(queryset).order_by(*ordering)
+        if words:
+            paginator = Paginator(queryset, SEARCH_PAGE_SIZE)
+        else:
+            # Without words the count is the whole filtered catalogue: keep it.
+            paginator = CatalogueCountPaginator(
+                queryset, SEARCH_PAGE_SIZE, count_key=_listing_count_key(params)
+            )
+        return paginator.get_page(page_number), truncated, fuzzy
 
     result.page, result.truncated, result.fuzzy = page_for(text)
     if text and not result.page.paginator.count:
@@ -313,6 +366,16 @@ def product_search(*, params, page_number=1) -> SearchResult:
             if found.exists():
                 result.suggestion = correction.text
     return result
+
+
+def _listing_count_key(params) -> str:
+    # The filters alone decide the count: not the page, nor the order.
+    items = sorted(
+        (name, tuple(params.getlist(name)) if hasattr(params, "getlist") else params[name])
+        for name in (params or {})
+        if name not in ("page", "sort", "q")
+    )
+    return catalogue_cache.cache_key("listing-count", items)
 
 
 def search_term_found_anywhere(*, text: str) -> bool:

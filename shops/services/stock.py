@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from ..catalogue_cache import catalogue_changed
 from ..exceptions import InsufficientStock, StockRefused
 from ..models import Product, Shop
 
@@ -121,6 +122,7 @@ def stock_allocate(*, items: Iterable[tuple[Product, Decimal]]) -> None:
         )
         if not moved:
             raise InsufficientStock([titles[pk]])
+    catalogue_changed()
 
 
 @transaction.atomic(savepoint=False)
@@ -136,6 +138,7 @@ def stock_release(*, lines: Iterable[StockLine]) -> None:
                 stock_quantity=F("stock_quantity") + moved,
                 allocated_quantity=F("allocated_quantity") - moved,
             )
+            catalogue_changed()
 
 
 @transaction.atomic(savepoint=False)
@@ -230,6 +233,7 @@ def stock_adjust(*, shop: Shop, changes: list[StockChange]) -> list[StockLevel]:
         Product.objects.filter(pk=locked[sku].pk).update(
             stock_quantity=available[sku], updated_at=now
         )
+    catalogue_changed()
     return [
         StockLevel(sku=sku, available=available[sku], allocated=locked[sku].allocated_quantity)
         for sku in sorted(touched)
@@ -247,6 +251,7 @@ def stock_set(*, shop: Shop, product_ids: Iterable[int], available: Decimal) -> 
         shop.products.filter(pk__in=list(product_ids)).order_by("pk").values_list("pk", flat=True)
     )
     locked = _lock(ids)
+    catalogue_changed()
     return Product.objects.filter(pk__in=list(locked)).update(
         stock_quantity=available, updated_at=timezone.now()
     )

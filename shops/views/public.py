@@ -1,14 +1,18 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
+from .. import catalogue_cache, selectors, services
 from ..exceptions import InvalidPhoto
 from ..forms import ProductPhotoForm
 from ..quantities import format_quantity, quantity_step
@@ -120,29 +124,44 @@ def product_photo_add(request, shop_id, product_id):
 
 
 def search(request):
-    result = selectors.product_search(params=request.GET, page_number=request.GET.get("page"))
+    # What the page lists depends on its parameters, the language and the catalogue alone:
+    # rendered once and kept until the catalogue changes (shops.catalogue_cache).
+    key = catalogue_cache.cache_key("search-page", get_language(), sorted(request.GET.lists()))
+    page = cache.get(key)
+    if page is None:
+        page = _search_page(request.GET)
+        cache.set(key, page, catalogue_cache.TIMEOUT)
+    first_page = str(request.GET.get("page", "1")) in ("", "1")
+    if page["wanted"] and first_page:
+        services.unmet_search_record(term=page["query"], area=page["area"])
+    html = mark_safe(page["html"])  # our own template's output
+    if request.htmx:
+        response = HttpResponse(html)
+    else:
+        response = render(request, "shops/search.html", {"page_html": html, "query": page["query"]})
+    # The same URL answers with a fragment for htmx: caches must keep both apart.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _search_page(params) -> dict:
+    """The search page's filters and results as HTML, with what the view needs besides."""
+    result = selectors.product_search(params=params, page_number=params.get("page"))
     wanted = False
     if result.is_valid and result.query and not result.page.object_list:
         # Only a term with no close match anywhere tells the shops what people want.
         wanted = not result.suggestion and not selectors.search_term_found_anywhere(
             text=result.query
         )
-        first_page = str(request.GET.get("page", "1")) in ("", "1")
-        if wanted and first_page:
-            services.unmet_search_record(term=result.query, area=_rough_area(result))
-    query_without_page = request.GET.copy()
+    query_without_page = params.copy()
     query_without_page.pop("page", None)
     suggestion_query = ""
     if result.suggestion:
         suggestion_query = query_without_page.copy()
         suggestion_query["q"] = result.suggestion
         suggestion_query = suggestion_query.urlencode()
-    template = "shops/search.html"
-    if request.htmx:
-        template = "shops/search.html#page"
-    response = render(
-        request,
-        template,
+    html = render_to_string(
+        "shops/includes/search_page.html",
         {
             "result": result,
             "form": result.filterset.form,
@@ -152,9 +171,12 @@ def search(request):
             "wanted": wanted,
         },
     )
-    # The same URL answers with a fragment for htmx: caches must keep both apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return {
+        "html": html,
+        "query": result.query,
+        "wanted": wanted,
+        "area": _rough_area(result) if wanted else "",
+    }
 
 
 def _rough_area(result) -> str:
