@@ -68,10 +68,13 @@ def main() -> None:
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
         queries = []
+
+        def count(execute, sql, *rest, queries=queries):
+            queries.append(sql)
+            return execute(sql, *rest)
+
         # request_started resets connection.queries, so count through a wrapper instead.
-        with connection.execute_wrapper(
-            lambda execute, sql, *a: queries.append(sql) or execute(sql, *a)
-        ):
+        with connection.execute_wrapper(count):
             client.get(path)
         profiler = cProfile.Profile() if name == args.profile else None
         start, wall = time.process_time(), time.perf_counter()

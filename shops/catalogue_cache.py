@@ -16,8 +16,16 @@ import uuid
 from collections.abc import Callable
 from typing import TypeVar
 
+from django.conf import settings
+from django.contrib import messages
 from django.core.cache import cache
 from django.db import transaction
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.shortcuts import render
+from django.template.loader import render_to_string
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.translation import get_language
 
 VERSION_KEY = "catalogue:version"
 TIMEOUT = 300
@@ -58,3 +66,66 @@ def cached(key: str, compute: Callable[[], T], timeout: int = TIMEOUT) -> T:
         value = compute()
         cache.set(key, value, timeout)
     return value
+
+
+# Whole pages for visitors -----------------------------------------------------------------
+
+# Stands for the visitor's CSRF token in a page kept for every visitor; each response gets
+# its own token in its place.
+CSRF_PLACEHOLDER = "csrf-token-placeholder-b9f4e1c7"
+
+
+def _same_for_every_visitor(request) -> bool:
+    """A visitor who is not signed in and has no session (so no cart and no messages to
+    show) sees what every such visitor sees: the page can be kept for all of them."""
+    if request.method not in ("GET", "HEAD"):
+        return False
+    if settings.SESSION_COOKIE_NAME in request.COOKIES or request.user.is_authenticated:
+        return False
+    return not len(messages.get_messages(request))
+
+
+def render_catalogue_page(
+    request, template_name: str, context: dict, *, vary_on=(), shareable: bool = True
+) -> HttpResponse:
+    """Render a public catalogue page. For a visitor without a session (see
+    _same_for_every_visitor) the page is rendered once per path, language and `vary_on`
+    (what else it shows that changes with time, e.g. whether a shop is open) and kept
+    until the catalogue changes; each response then only gets the visitor's CSRF token.
+    Such pages carry an ETag, so a browser asking again gets 304 Not Modified. Every page
+    is `Cache-Control: private`: it holds a CSRF token, and for a signed-in person their
+    cart and name, so no shared cache may keep it.
+
+    `shareable=False` when the query string holds parameters the page does not read, so
+    a page is never kept under an address it does not show."""
+    if not (shareable and _same_for_every_visitor(request)):
+        response = render(request, template_name, context)
+    else:
+        key = cache_key(
+            "page",
+            template_name,
+            get_language(),
+            request.get_full_path(),
+            bool(request.htmx),
+            *vary_on,
+        )
+        html = cache.get(key)
+        if html is None:
+            html = render_to_string(
+                template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request
+            )
+            cache.set(key, html, TIMEOUT)
+        # The token is the visitor's: it is part of what the browser keeps.
+        token = get_token(request)
+        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
+        etag = hashlib.sha1(f"{key}:{csrf_cookie}".encode(), usedforsecurity=False).hexdigest()
+        not_modified = get_conditional_response(request, etag=f'"{etag}"')
+        if not_modified is not None:
+            response = not_modified
+            response.headers["ETag"] = f'"{etag}"'
+        else:
+            response = HttpResponse(html.replace(CSRF_PLACEHOLDER, token))
+            response.headers["ETag"] = f'"{etag}"'
+    patch_cache_control(response, private=True, no_cache=True)
+    patch_vary_headers(response, ["Cookie", "HX-Request"])
+    return response

@@ -31,18 +31,36 @@ def shop_list() -> QuerySet[Shop]:
     return shops_active().prefetch_related("labels", "opening_hours", "closures").order_by("name")
 
 
-def categories_top() -> QuerySet:
+def categories_top() -> list:
     from .models import Category
 
-    return Category.objects.filter(parent__isnull=True).order_by("name")
+    return catalogue_cache.cached(
+        catalogue_cache.cache_key("categories-top"),
+        lambda: list(Category.objects.filter(parent__isnull=True).order_by("name")),
+    )
 
 
 def shop_get_public(*, slug: str) -> Shop:
-    """An active shop by slug; unknown, applying and suspended shops are all a 404."""
-    try:
-        return shops_active().prefetch_related("labels", "opening_hours", "closures").get(slug=slug)
-    except Shop.DoesNotExist:
-        raise Http404("No such shop") from None
+    """An active shop by slug, with its labels, hours and closures; unknown, applying and
+    suspended shops are all a 404. Kept in the cache until the catalogue changes."""
+
+    def fetch() -> Shop:
+        queryset = shops_active().prefetch_related("labels", "opening_hours", "closures")
+        try:
+            return queryset.get(slug=slug)
+        except Shop.DoesNotExist:
+            raise Http404("No such shop") from None
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("shop", slug), fetch)
+
+
+def shops_for_home(*, limit: int = 8) -> tuple[list[Shop], int]:
+    """The first shops by name (with what their cards show) and how many are active."""
+
+    def fetch():
+        return list(shop_list()[:limit]), shops_active().count()
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("home-shops", limit), fetch)
 
 
 def shop_for_member(*, user, shop_id: int) -> Shop:
@@ -117,17 +135,40 @@ def products_of_shop(*, shop: Shop) -> QuerySet[Product]:
     return products_for_cards(shop.products.filter(is_active=True)).order_by("title", "pk")
 
 
+SHOP_PAGE_SIZE = 24
+
+
+def shop_products_page(*, shop: Shop, page_number) -> Page:
+    """A page of the shop's active products for its page; the rows are read only when the
+    page is shown, the count is kept until the catalogue changes."""
+    paginator = CatalogueCountPaginator(
+        products_of_shop(shop=shop),
+        SHOP_PAGE_SIZE,
+        count_key=catalogue_cache.cache_key("shop-product-count", shop.pk),
+    )
+    return paginator.get_page(page_number)
+
+
 def product_get_public(*, shop_slug: str, slug: str) -> Product:
-    """An active product of an active shop; anything else is a 404."""
-    queryset = _with_photos(
-        Product.objects.filter(
-            shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
+    """An active product of an active shop, with what its page shows; anything else is a
+    404. Kept in the cache until the catalogue changes (a sale changes its stock too)."""
+
+    def fetch() -> Product:
+        queryset = (
+            _with_photos(
+                Product.objects.filter(
+                    shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
+                )
+            )
+            .defer("search_vector")
+            .prefetch_related("labels", "shop__opening_hours", "shop__closures")
         )
-    ).prefetch_related("labels", "shop__opening_hours", "shop__closures")
-    try:
-        return queryset.get(slug=slug)
-    except Product.DoesNotExist:
-        raise Http404("No such product") from None
+        try:
+            return queryset.get(slug=slug)
+        except Product.DoesNotExist:
+            raise Http404("No such product") from None
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("product", shop_slug, slug), fetch)
 
 
 # Opening hours ---------------------------------------------------------------------------

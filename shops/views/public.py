@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
@@ -52,15 +53,20 @@ def shop_list(request):
 
 def shop_detail(request, slug):
     shop = selectors.shop_get_public(slug=slug)
-    products = selectors.products_of_shop(shop=shop)
-    page = Paginator(products, 24).get_page(request.GET.get("page"))
-    return render(
+    page = selectors.shop_products_page(shop=shop, page_number=request.GET.get("page"))
+    # The grid is the same for everyone until the catalogue changes: rendered once.
+    products_html = catalogue_cache.cached(
+        catalogue_cache.cache_key("shop-products", shop.pk, page.number, get_language()),
+        lambda: render_to_string("shops/includes/shop_products.html", {"page": page}),
+    )
+    opening = selectors.shop_opening_state(shop=shop)
+    return catalogue_cache.render_catalogue_page(
         request,
         "shops/shop_detail.html",
         {
             "shop": shop,
-            "page": page,
-            "opening": selectors.shop_opening_state(shop=shop),
+            "products_html": mark_safe(products_html),  # our own template's output
+            "opening": opening,
             "week": selectors.opening_hours_by_weekday(shop=shop),
             "is_member": selectors.user_is_shop_member(user=request.user, shop=shop),
             "map_data": {
@@ -76,21 +82,27 @@ def shop_detail(request, slug):
                 ],
             },
         },
+        # Whether it is open, and which day the hours mark as today.
+        vary_on=[opening, timezone.localdate()],
+        shareable=set(request.GET) <= {"page"},
     )
 
 
 def product_detail(request, shop_slug, slug):
     product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
-    return render(
+    opening = selectors.shop_opening_state(shop=product.shop)
+    return catalogue_cache.render_catalogue_page(
         request,
         "shops/product_detail.html",
         {
             "product": product,
             "shop": product.shop,
-            "opening": selectors.shop_opening_state(shop=product.shop),
+            "opening": opening,
             "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
             "step": format_quantity(quantity_step(product)),
         },
+        vary_on=[opening],
+        shareable=not request.GET,
     )
 
 
