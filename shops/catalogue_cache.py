@@ -115,10 +115,10 @@ def render_catalogue_page(
                 template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request
             )
             cache.set(key, html, TIMEOUT)
-        # The token is the visitor's: it is part of what the browser keeps.
         token = get_token(request)
-        csrf_cookie = request.COOKIES.get(settings.CSRF_COOKIE_NAME, "")
-        etag = hashlib.sha1(f"{key}:{csrf_cookie}".encode(), usedforsecurity=False).hexdigest()
+        # The token belongs to the page the browser keeps: a new secret is a new page.
+        secret = request.META.get("CSRF_COOKIE", "")
+        etag = hashlib.sha1(f"{key}:{secret}".encode(), usedforsecurity=False).hexdigest()
         not_modified = get_conditional_response(request, etag=f'"{etag}"')
         if not_modified is not None:
             response = not_modified

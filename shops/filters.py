@@ -56,7 +56,35 @@ class Sort:
     ]
 
 
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The filter form's categories, shops and labels as (value, name), kept until the
+    catalogue changes: rendering them is most of a search page's work otherwise."""
+    from django.utils.translation import get_language
+
+    from .catalogue_cache import cache_key, cached
+
+    def read():
+        shops = Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("name")
+        return {
+            "category": [
+                ("", str(_("All categories"))),
+                *Category.objects.order_by("path").values_list("path", "name"),
+            ],
+            "shop": [("", str(_("All shops"))), *shops.values_list("slug", "name")],
+            "label": list(Label.objects.order_by("name").values_list("slug", "name")),
+        }
+
+    return cached(cache_key("filter-choices", get_language()), read)
+
+
 class ProductSearchForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown from the cache (only the widgets get the list); a chosen value is still
+        # checked against the database by the field.
+        for name, choices in filter_choices().items():
+            self.fields[name].widget.choices = choices
+
     def clean(self):
         data = super().clean()
         data["q"] = clean_query(data.get("q"))

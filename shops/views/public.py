@@ -149,11 +149,12 @@ def search(request):
     html = mark_safe(page["html"])  # our own template's output
     if request.htmx:
         response = HttpResponse(html)
-    else:
-        response = render(request, "shops/search.html", {"page_html": html, "query": page["query"]})
-    # The same URL answers with a fragment for htmx: caches must keep both apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+        # The same URL answers with a fragment for htmx: caches must keep both apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return catalogue_cache.render_catalogue_page(
+        request, "shops/search.html", {"page_html": html, "query": page["query"]}
+    )
 
 
 def _search_page(params) -> dict:
