@@ -52,6 +52,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=200)
     parser.add_argument("--profile", default="")
     parser.add_argument("--only", default="")
+    parser.add_argument(
+        "--signed-in", action="store_true", help="as the demo customer: pages not kept whole"
+    )
     args = parser.parse_args()
 
     import django
@@ -61,6 +64,10 @@ def main() -> None:
     from django.test import Client
 
     client = Client(HTTP_HOST="127.0.0.1")
+    if args.signed_in:
+        from django.contrib.auth import get_user_model
+
+        client.force_login(get_user_model().objects.get(email="customer@lindenfeld.example"))
     for name, path in pages().items():
         if args.only and name not in args.only.split(","):
             continue

@@ -21,17 +21,19 @@ from .forms import ProfileForm
 
 
 def home(request):
-    shops, shop_count = shop_selectors.shops_for_home()
-    shops = shop_selectors.shops_with_opening_state(shops)
+    def context():
+        shops, shop_count = shop_selectors.shops_for_home()
+        return {
+            "shops": shop_selectors.shops_with_opening_state(shops),
+            "shop_count": shop_count,
+            "categories": shop_selectors.categories_top(),
+        }
+
     return render_catalogue_page(
         request,
         "marketplace/home.html",
-        {
-            "shops": shops,
-            "shop_count": shop_count,
-            "categories": shop_selectors.categories_top(),
-        },
-        vary_on=[shop.opening for shop in shops],
+        context,
+        vary_on=shop_selectors.home_opening_now(),
         shareable=not request.GET,
     )
 

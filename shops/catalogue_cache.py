@@ -86,7 +86,12 @@ def _same_for_every_visitor(request) -> bool:
 
 
 def render_catalogue_page(
-    request, template_name: str, context: dict, *, vary_on=(), shareable: bool = True
+    request,
+    template_name: str,
+    context: Callable[[], dict],
+    *,
+    vary_on=(),
+    shareable: bool = True,
 ) -> HttpResponse:
     """Render a public catalogue page. For a visitor without a session (see
     _same_for_every_visitor) the page is rendered once per path, language and `vary_on`
@@ -96,10 +101,11 @@ def render_catalogue_page(
     is `Cache-Control: private`: it holds a CSRF token, and for a signed-in person their
     cart and name, so no shared cache may keep it.
 
+    `context` is called only when the page is rendered: a kept page reads nothing else.
     `shareable=False` when the query string holds parameters the page does not read, so
     a page is never kept under an address it does not show."""
     if not (shareable and _same_for_every_visitor(request)):
-        response = render(request, template_name, context)
+        response = render(request, template_name, context())
     else:
         key = cache_key(
             "page",
@@ -112,7 +118,7 @@ def render_catalogue_page(
         html = cache.get(key)
         if html is None:
             html = render_to_string(
-                template_name, {**context, "csrf_token": CSRF_PLACEHOLDER}, request
+                template_name, {**context(), "csrf_token": CSRF_PLACEHOLDER}, request
             )
             cache.set(key, html, TIMEOUT)
         token = get_token(request)

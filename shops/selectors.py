@@ -9,6 +9,7 @@ from django.contrib.postgres.search import (
     SearchRank,
     TrigramWordSimilarity,
 )
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection
 from django.db.models import Case, F, FloatField, Prefetch, Q, QuerySet, Value, When
@@ -161,7 +162,7 @@ def product_get_public(*, shop_slug: str, slug: str) -> Product:
                 )
             )
             .defer("search_vector")
-            .prefetch_related("labels", "shop__opening_hours", "shop__closures")
+            .prefetch_related("labels")
         )
         try:
             return queryset.get(slug=slug)
@@ -214,6 +215,43 @@ def shops_with_opening_state(shops, moment: datetime.datetime | None = None) -> 
     for shop in shops:
         shop.opening = shop_opening_state(shop=shop, moment=moment)
     return shops
+
+
+def _state_ends(state: OpeningState, now: datetime.datetime) -> datetime.datetime:
+    """When `state` stops being what the shop's page says."""
+    if state.is_open:
+        today = timezone.localtime(now).date()
+        closes = timezone.make_aware(datetime.datetime.combine(today, state.closes_at))
+        return closes if closes > now else now + datetime.timedelta(minutes=1)
+    if state.next_opening is not None:
+        return state.next_opening
+    return now + datetime.timedelta(seconds=catalogue_cache.TIMEOUT)
+
+
+def _opening_states_kept(key: str, shops) -> list[OpeningState]:
+    # Kept until the first of them changes (a shop opens or closes) or the catalogue does.
+    now = timezone.now()
+    entry = cache.get(key)
+    if entry is None or entry[0] <= now:
+        states = [shop_opening_state(shop=shop, moment=now) for shop in shops()]
+        ends = min((_state_ends(state, now) for state in states), default=now)
+        entry = (ends, states)
+        cache.set(key, entry, catalogue_cache.TIMEOUT)
+    return entry[1]
+
+
+def shop_opening_now(*, shop_slug: str) -> OpeningState:
+    """Whether an active shop is open now, without reading the shop while nothing changed;
+    a 404 for any other shop."""
+    key = catalogue_cache.cache_key("opening", shop_slug)
+    (state,) = _opening_states_kept(key, lambda: [shop_get_public(slug=shop_slug)])
+    return state
+
+
+def home_opening_now(*, limit: int = 8) -> list[OpeningState]:
+    """Whether each of the home page's shops is open now, in their order."""
+    key = catalogue_cache.cache_key("home-opening", limit)
+    return _opening_states_kept(key, lambda: shops_for_home(limit=limit)[0])
 
 
 def opening_hours_by_weekday(*, shop: Shop) -> list[tuple[str, list[OpeningHours], bool]]:

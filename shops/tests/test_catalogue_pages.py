@@ -72,8 +72,9 @@ def test_product_page_queries_do_not_grow_with_photos_and_labels(
     from .factories import LabelFactory
 
     product.labels.set([LabelFactory() for _ in range(count)])
-    # The product with its shop and category; photos; labels; the shop's hours; closures.
-    with django_assert_num_queries(5):
+    # The shop with its labels, hours and closures (whether it is open); the product with
+    # its shop and category; photos; labels.
+    with django_assert_num_queries(7):
         response = client.get(product.get_absolute_url())
     assert response.content.decode().count("<img ") == count
     with django_assert_num_queries(0):

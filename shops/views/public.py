@@ -52,21 +52,20 @@ def shop_list(request):
 
 
 def shop_detail(request, slug):
-    shop = selectors.shop_get_public(slug=slug)
-    page = selectors.shop_products_page(shop=shop, page_number=request.GET.get("page"))
-    # The grid is the same for everyone until the catalogue changes: rendered once.
-    products_html = catalogue_cache.cached(
-        catalogue_cache.cache_key("shop-products", shop.pk, page.number, get_language()),
-        lambda: render_to_string("shops/includes/shop_products.html", {"page": page}),
-    )
-    opening = selectors.shop_opening_state(shop=shop)
-    return catalogue_cache.render_catalogue_page(
-        request,
-        "shops/shop_detail.html",
-        {
+    page_number = request.GET.get("page")
+
+    def context():
+        shop = selectors.shop_get_public(slug=slug)
+        page = selectors.shop_products_page(shop=shop, page_number=page_number)
+        # The grid is the same for everyone until the catalogue changes: rendered once.
+        products_html = catalogue_cache.cached(
+            catalogue_cache.cache_key("shop-products", shop.pk, page.number, get_language()),
+            lambda: render_to_string("shops/includes/shop_products.html", {"page": page}),
+        )
+        return {
             "shop": shop,
             "products_html": mark_safe(products_html),  # our own template's output
-            "opening": opening,
+            "opening": selectors.shop_opening_state(shop=shop),
             "week": selectors.opening_hours_by_weekday(shop=shop),
             "is_member": selectors.user_is_shop_member(user=request.user, shop=shop),
             "map_data": {
@@ -81,27 +80,34 @@ def shop_detail(request, slug):
                     }
                 ],
             },
-        },
+        }
+
+    return catalogue_cache.render_catalogue_page(
+        request,
+        "shops/shop_detail.html",
+        context,
         # Whether it is open, and which day the hours mark as today.
-        vary_on=[opening, timezone.localdate()],
+        vary_on=[selectors.shop_opening_now(shop_slug=slug), timezone.localdate()],
         shareable=set(request.GET) <= {"page"},
     )
 
 
 def product_detail(request, shop_slug, slug):
-    product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
-    opening = selectors.shop_opening_state(shop=product.shop)
+    def context():
+        product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
+        return {
+            "product": product,
+            "shop": product.shop,
+            "opening": selectors.shop_opening_now(shop_slug=shop_slug),
+            "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
+            "step": format_quantity(quantity_step(product)),
+        }
+
     return catalogue_cache.render_catalogue_page(
         request,
         "shops/product_detail.html",
-        {
-            "product": product,
-            "shop": product.shop,
-            "opening": opening,
-            "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
-            "step": format_quantity(quantity_step(product)),
-        },
-        vary_on=[opening],
+        context,
+        vary_on=[selectors.shop_opening_now(shop_slug=shop_slug)],
         shareable=not request.GET,
     )
 
@@ -153,7 +159,7 @@ def search(request):
         patch_vary_headers(response, ["HX-Request"])
         return response
     return catalogue_cache.render_catalogue_page(
-        request, "shops/search.html", {"page_html": html, "query": page["query"]}
+        request, "shops/search.html", lambda: {"page_html": html, "query": page["query"]}
     )
 
 
