@@ -18,17 +18,22 @@ def user_roles(*, user) -> dict:
     courier and cooperative member, the first shop they work at (`shop_id`, for the menu's
     "Shop orders") and the collective whose board they dispatch (`dispatch_slug`). Kept
     in the cache until one of those changes: every page's menu shows them."""
+    return kept_for_person(user=user, name="roles", read=lambda: _user_roles(user=user))
+
+
+def kept_for_person(*, user, name: str, read):
+    """`read()` of a person's roles, kept in the cache until roles change (roles_changed)."""
     version = cache.get(ROLES_VERSION_KEY)
     if version is None:
         version = uuid.uuid4().hex[:12]
         if not cache.add(ROLES_VERSION_KEY, version, None):
             version = cache.get(ROLES_VERSION_KEY) or version
-    key = f"roles:{version}:{user.pk}"
-    roles = cache.get(key)
-    if roles is None:
-        roles = _user_roles(user=user)
-        cache.set(key, roles, ROLES_TIMEOUT)
-    return roles
+    key = f"roles:{version}:{user.pk}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = read()
+        cache.set(key, value, ROLES_TIMEOUT)
+    return value
 
 
 def _user_roles(*, user) -> dict:

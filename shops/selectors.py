@@ -79,7 +79,19 @@ def shops_of_member(*, user) -> QuerySet[Shop]:
 
 
 def user_is_shop_member(*, user, shop: Shop) -> bool:
-    return user.is_authenticated and ShopMembership.objects.filter(user=user, shop=shop).exists()
+    if not user.is_authenticated:
+        return False
+    from marketplace.selectors import kept_for_person
+
+    # Kept with the person's menu roles, and dropped with them when a membership changes.
+    shop_ids = kept_for_person(
+        user=user,
+        name="shops",
+        read=lambda: list(
+            ShopMembership.objects.filter(user=user).values_list("shop_id", flat=True)
+        ),
+    )
+    return shop.pk in shop_ids
 
 
 def _with_photos(queryset: QuerySet[Product]) -> QuerySet[Product]:
