@@ -7,6 +7,12 @@ drops every cached listing, count and fragment at once: simple, and cheap enough
 town's rate of change. The version is replaced at once and again after commit, so a page
 read by another request before the commit cannot be kept under the new version.
 
+Sales change stock all day long, and stock changes nothing but what a page says of it: they
+replace the version only. What does not show stock (how many products a listing has, the
+categories' ids, the filter form's choices) is kept under the *assortment* version, which
+every other change replaces too, so a sale does not make the next visitor count 45,000
+products again.
+
 Without Redis each process has its own cache, so a change made in another process (a
 worker applying an import) is seen when the entries expire: TIMEOUT bounds that.
 """
@@ -28,35 +34,41 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.translation import get_language
 
 VERSION_KEY = "catalogue:version"
+ASSORTMENT_KEY = "catalogue:assortment"
 TIMEOUT = 300
 
 T = TypeVar("T")
 
 
-def catalogue_version() -> str:
-    version = cache.get(VERSION_KEY)
+def catalogue_version(key: str = VERSION_KEY) -> str:
+    version = cache.get(key)
     if version is None:
         version = uuid.uuid4().hex[:12]
         # add(): of two processes starting at once, both end up with the same version.
-        if not cache.add(VERSION_KEY, version, None):
-            version = cache.get(VERSION_KEY) or version
+        if not cache.add(key, version, None):
+            version = cache.get(key) or version
     return version
 
 
-def _bump() -> None:
-    cache.set(VERSION_KEY, uuid.uuid4().hex[:12], None)
+def _bump(keys: tuple[str, ...]) -> None:
+    cache.set_many({key: uuid.uuid4().hex[:12] for key in keys}, None)
 
 
-def catalogue_changed() -> None:
-    """Drop what the catalogue pages cached: now, and again once the change is committed."""
-    _bump()
-    transaction.on_commit(_bump)
+def catalogue_changed(*, stock_only: bool = False) -> None:
+    """Drop what the catalogue pages cached: now, and again once the change is committed.
+    `stock_only` (a sale, a till's count): keep what does not show stock."""
+    keys = (VERSION_KEY,) if stock_only else (VERSION_KEY, ASSORTMENT_KEY)
+    _bump(keys)
+    transaction.on_commit(lambda: _bump(keys))
 
 
-def cache_key(*parts) -> str:
-    """A key under the current catalogue version; long parts (query strings) are hashed."""
+def cache_key(*parts, assortment: bool = False) -> str:
+    """A key under the current catalogue version, or with `assortment` under the version
+    that stock changes leave alone; long parts (query strings) are hashed."""
     text = "\x1f".join(str(part) for part in parts)
     digest = hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
+    if assortment:
+        return f"catalogue:a:{catalogue_version(ASSORTMENT_KEY)}:{digest}"
     return f"catalogue:{catalogue_version()}:{digest}"
 
 

@@ -37,7 +37,7 @@ def category_ids_below(category: Category) -> list[int]:
         below = Q(path=category.path) | Q(path__startswith=f"{category.path}/")
         return list(Category.objects.filter(below).values_list("pk", flat=True))
 
-    return cached(cache_key("category-ids", category.path), ids)
+    return cached(cache_key("category-ids", category.path, assortment=True), ids)
 
 
 class Sort:
@@ -74,7 +74,7 @@ def filter_choices() -> dict[str, list[tuple[str, str]]]:
             "label": list(Label.objects.order_by("name").values_list("slug", "name")),
         }
 
-    return cached(cache_key("filter-choices", get_language()), read)
+    return cached(cache_key("filter-choices", get_language(), assortment=True), read)
 
 
 class ProductSearchForm(forms.Form):

@@ -157,7 +157,7 @@ def shop_products_page(*, shop: Shop, page_number) -> Page:
     paginator = CatalogueCountPaginator(
         products_of_shop(shop=shop),
         SHOP_PAGE_SIZE,
-        count_key=catalogue_cache.cache_key("shop-product-count", shop.pk),
+        count_key=catalogue_cache.cache_key("shop-product-count", shop.pk, assortment=True),
     )
     return paginator.get_page(page_number)
 
@@ -466,7 +466,9 @@ def _listing_count_key(params) -> str:
         for name in (params or {})
         if name not in ("page", "sort", "q")
     )
-    return catalogue_cache.cache_key("listing-count", items)
+    # Only "in stock only" makes the count follow sales.
+    in_stock_only = bool((params or {}).get("in_stock"))
+    return catalogue_cache.cache_key("listing-count", items, assortment=not in_stock_only)
 
 
 def search_term_found_anywhere(*, text: str) -> bool:

@@ -122,7 +122,7 @@ def stock_allocate(*, items: Iterable[tuple[Product, Decimal]]) -> None:
         )
         if not moved:
             raise InsufficientStock([titles[pk]])
-    catalogue_changed()
+    catalogue_changed(stock_only=True)
 
 
 @transaction.atomic(savepoint=False)
@@ -138,7 +138,7 @@ def stock_release(*, lines: Iterable[StockLine]) -> None:
                 stock_quantity=F("stock_quantity") + moved,
                 allocated_quantity=F("allocated_quantity") - moved,
             )
-            catalogue_changed()
+            catalogue_changed(stock_only=True)
 
 
 @transaction.atomic(savepoint=False)
@@ -233,7 +233,7 @@ def stock_adjust(*, shop: Shop, changes: list[StockChange]) -> list[StockLevel]:
         Product.objects.filter(pk=locked[sku].pk).update(
             stock_quantity=available[sku], updated_at=now
         )
-    catalogue_changed()
+    catalogue_changed(stock_only=True)
     return [
         StockLevel(sku=sku, available=available[sku], allocated=locked[sku].allocated_quantity)
         for sku in sorted(touched)
@@ -251,7 +251,7 @@ def stock_set(*, shop: Shop, product_ids: Iterable[int], available: Decimal) -> 
         shop.products.filter(pk__in=list(product_ids)).order_by("pk").values_list("pk", flat=True)
     )
     locked = _lock(ids)
-    catalogue_changed()
+    catalogue_changed(stock_only=True)
     return Product.objects.filter(pk__in=list(locked)).update(
         stock_quantity=available, updated_at=timezone.now()
     )

@@ -5,7 +5,9 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from djmoney.money import Money
 
@@ -141,6 +143,21 @@ def test_the_category_listing_count_follows_new_products(client):
     assert "2 products" in client.get(reverse("search"), {"category": "food"}).content.decode()
     ProductFactory(category=food, shop=ShopFactory())
     assert "3 products" in client.get(reverse("search"), {"category": "food"}).content.decode()
+
+
+def test_a_sale_shows_the_new_stock_without_counting_the_listing_again(client):
+    food = CategoryFactory(slug="food", name="Food")
+    product = products(2, category=food)[0]
+    listing = reverse("search") + "?category=food"
+    client.get(listing)
+    stock_adjust(shop=product.shop, changes=[StockChange(index=0, sku=product.sku, on_hand=0)])
+    with CaptureQueriesContext(connection) as queries:
+        body = client.get(listing).content.decode()
+    assert "Out of stock" in body and "2 products" in body
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    # Only "in stock only" follows sales in its count.
+    in_stock = client.get(listing + "&in_stock=on").content.decode()
+    assert "1 product" in in_stock
 
 
 # HTTP validators, and nothing shared from signed-in people --------------------------------------
