@@ -14,23 +14,27 @@ from django.views.decorators.http import require_http_methods, require_safe
 from governance import selectors as governance_selectors
 from logistics import selectors as logistics_selectors
 from shops import selectors as shop_selectors
-from shops.filters import ProductSearchFilter
+from shops.catalogue_cache import render_catalogue_page
 
 from . import health, services, webapp
 from .forms import ProfileForm
 
 
 def home(request):
-    shops = shop_selectors.shops_with_opening_state(shop_selectors.shop_list()[:8])
-    return render(
+    def context():
+        shops, shop_count = shop_selectors.shops_for_home()
+        return {
+            "shops": shop_selectors.shops_with_opening_state(shops),
+            "shop_count": shop_count,
+            "categories": shop_selectors.categories_top(),
+        }
+
+    return render_catalogue_page(
         request,
         "marketplace/home.html",
-        {
-            "shops": shops,
-            "search_form": ProductSearchFilter().form,
-            "shop_count": shop_selectors.shops_active().count(),
-            "categories": shop_selectors.categories_top(),
-        },
+        context,
+        vary_on=shop_selectors.home_opening_now(),
+        shareable=not request.GET,
     )
 
 

@@ -8,14 +8,34 @@ class ShopsConfig(AppConfig):
 
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
-        from django.db.models.signals import post_delete, post_save
+        from django.db.models.signals import m2m_changed, post_delete, post_save
 
+        from . import models
         from .lists.signals import claim_visitor_shopping_lists
         from .models import Synonym
-        from .signals import forget_synonyms
+        from .signals import catalogue_row_changed, forget_synonyms
 
         user_logged_in.connect(
             claim_visitor_shopping_lists, dispatch_uid="shops-claim-visitor-shopping-lists"
         )
         post_save.connect(forget_synonyms, sender=Synonym, dispatch_uid="shops-synonym-saved")
         post_delete.connect(forget_synonyms, sender=Synonym, dispatch_uid="shops-synonym-deleted")
+        for model in (
+            models.Product,
+            models.ProductPhoto,
+            models.Shop,
+            models.OpeningHours,
+            models.ShopClosure,
+            models.Category,
+            models.Label,
+        ):
+            for signal in (post_save, post_delete):
+                signal.connect(
+                    catalogue_row_changed,
+                    sender=model,
+                    dispatch_uid=f"shops-catalogue-{signal is post_save}-{model.__name__}",
+                )
+        for through in (models.Product.labels.through, models.Shop.labels.through):
+            m2m_changed.connect(
+                catalogue_row_changed, sender=through, dispatch_uid=f"shops-catalogue-{through}"
+            )

@@ -38,6 +38,17 @@ def clean_query(raw: str | None) -> str:
     return " ".join(list(words)[:MAX_QUERY_WORDS])[:MAX_QUERY_LENGTH].strip()
 
 
+def category_ids_below(category: Category) -> list[int]:
+    """The ids of `category` and every category below it, kept until the catalogue changes."""
+    from .catalogue_cache import cache_key, cached
+
+    def ids():
+        below = Q(path=category.path) | Q(path__startswith=f"{category.path}/")
+        return list(Category.objects.filter(below).values_list("pk", flat=True))
+
+    return cached(cache_key("category-ids", category.path, assortment=True), ids)
+
+
 class Sort:
     RELEVANCE = "relevance"
     PRICE_ASC = "price"
@@ -54,7 +65,35 @@ class Sort:
     ]
 
 
+def filter_choices() -> dict[str, list[tuple[str, str]]]:
+    """The filter form's categories, shops and labels as (value, name), kept until the
+    catalogue changes: rendering them is most of a search page's work otherwise."""
+    from django.utils.translation import get_language
+
+    from .catalogue_cache import cache_key, cached
+
+    def read():
+        shops = Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("name")
+        return {
+            "category": [
+                ("", str(_("All categories"))),
+                *Category.objects.order_by("path").values_list("path", "name"),
+            ],
+            "shop": [("", str(_("All shops"))), *shops.values_list("slug", "name")],
+            "label": list(Label.objects.order_by("name").values_list("slug", "name")),
+        }
+
+    return cached(cache_key("filter-choices", get_language(), assortment=True), read)
+
+
 class ProductSearchForm(forms.Form):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Shown from the cache (only the widgets get the list); a chosen value is still
+        # checked against the database by the field.
+        for name, choices in filter_choices().items():
+            self.fields[name].widget.choices = choices
+
     def clean(self):
         data = super().clean()
         data["q"] = clean_query(data.get("q"))
@@ -145,9 +184,9 @@ class ProductSearchFilter(django_filters.FilterSet):
         return queryset
 
     def by_category(self, queryset, name, category):
-        return queryset.filter(
-            Q(category__path=category.path) | Q(category__path__startswith=f"{category.path}/")
-        )
+        # The category and those below it as ids, so the products' own index on
+        # (category, title) serves the filter without a join to categories.
+        return queryset.filter(category_id__in=category_ids_below(category))
 
     def by_shop(self, queryset, name, shop):
         return queryset.filter(shop=shop)

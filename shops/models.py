@@ -1,12 +1,14 @@
 import datetime
+import functools
 from decimal import Decimal
+from urllib.parse import quote
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchVectorField
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
-from django.urls import reverse
+from django.urls import get_script_prefix, get_urlconf, reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from djmoney.models.fields import MoneyField
@@ -28,6 +30,21 @@ class Label(models.Model):
 
     def __str__(self):
         return self.name
+
+
+@functools.lru_cache(maxsize=64)
+def _url_pattern_for(name: str, arguments: tuple[str, ...], prefix: str, urlconf) -> str:
+    marks = {argument: f"urlmark{n}x" for n, argument in enumerate(arguments)}
+    url = reverse(name, kwargs=marks, urlconf=urlconf).replace("{", "{{").replace("}", "}}")
+    for argument, mark in marks.items():
+        url = url.replace(mark, "{" + argument + "}")
+    return url
+
+
+def _url_pattern(name: str, arguments: tuple[str, ...]) -> str:
+    """The URL `name` as a str.format pattern, reversed once: product and shop links are
+    most of a listing's reverse() calls, which each walk the URL resolver."""
+    return _url_pattern_for(name, arguments, get_script_prefix(), get_urlconf())
 
 
 class Shop(TimeStamped):
@@ -106,7 +123,7 @@ class Shop(TimeStamped):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("shops:shop_detail", kwargs={"slug": self.slug})
+        return _url_pattern("shops:shop_detail", ("slug",)).format(slug=quote(self.slug))
 
     @property
     def address(self) -> str:
@@ -322,15 +339,32 @@ class Product(TimeStamped):
                 condition=Q(is_active=True),
                 name="shops_product_search_score",
             ),
+            # The listings' orders over active products (shops.selectors.product_search
+            # without words): a page is read from the index instead of sorting every match.
+            models.Index(
+                fields=["title", "id"], condition=Q(is_active=True), name="product_listing_title"
+            ),
+            models.Index(
+                fields=["category", "title", "id"],
+                condition=Q(is_active=True),
+                name="product_listing_category",
+            ),
+            models.Index(
+                fields=["price", "title"], condition=Q(is_active=True), name="product_listing_price"
+            ),
+            models.Index(
+                fields=["-created_at", "-id"],
+                condition=Q(is_active=True),
+                name="product_listing_newest",
+            ),
         ]
 
     def __str__(self):
         return self.title
 
     def get_absolute_url(self):
-        return reverse(
-            "shops:product_detail", kwargs={"shop_slug": self.shop.slug, "slug": self.slug}
-        )
+        pattern = _url_pattern("shops:product_detail", ("shop_slug", "slug"))
+        return pattern.format(shop_slug=quote(self.shop.slug), slug=quote(self.slug))
 
     @property
     def on_hand(self) -> Decimal:

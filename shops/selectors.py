@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.cache import cache
 from django.core.paginator import Page, Paginator
 from django.db import connection, transaction
 from django.db.models import (
@@ -22,7 +23,9 @@ from django.db.models import (
 from django.db.models.expressions import RawSQL
 from django.http import Http404
 from django.utils import timezone
+from django.utils.functional import cached_property
 
+from . import catalogue_cache
 from .filters import ProductSearchFilter, Sort
 from .models import OpeningHours, Product, ProductPhoto, Shop, ShopMembership
 
@@ -37,18 +40,36 @@ def shop_list() -> QuerySet[Shop]:
     return shops_active().prefetch_related("labels", "opening_hours", "closures").order_by("name")
 
 
-def categories_top() -> QuerySet:
+def categories_top() -> list:
     from .models import Category
 
-    return Category.objects.filter(parent__isnull=True).order_by("name")
+    return catalogue_cache.cached(
+        catalogue_cache.cache_key("categories-top"),
+        lambda: list(Category.objects.filter(parent__isnull=True).order_by("name")),
+    )
 
 
 def shop_get_public(*, slug: str) -> Shop:
-    """An active shop by slug; unknown, applying and suspended shops are all a 404."""
-    try:
-        return shops_active().prefetch_related("labels", "opening_hours", "closures").get(slug=slug)
-    except Shop.DoesNotExist:
-        raise Http404("No such shop") from None
+    """An active shop by slug, with its labels, hours and closures; unknown, applying and
+    suspended shops are all a 404. Kept in the cache until the catalogue changes."""
+
+    def fetch() -> Shop:
+        queryset = shops_active().prefetch_related("labels", "opening_hours", "closures")
+        try:
+            return queryset.get(slug=slug)
+        except Shop.DoesNotExist:
+            raise Http404("No such shop") from None
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("shop", slug), fetch)
+
+
+def shops_for_home(*, limit: int = 8) -> tuple[list[Shop], int]:
+    """The first shops by name (with what their cards show) and how many are active."""
+
+    def fetch():
+        return list(shop_list()[:limit]), shops_active().count()
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("home-shops", limit), fetch)
 
 
 def shop_for_member(*, user, shop_id: int) -> Shop:
@@ -66,7 +87,19 @@ def shops_of_member(*, user) -> QuerySet[Shop]:
 
 
 def user_is_shop_member(*, user, shop: Shop) -> bool:
-    return user.is_authenticated and ShopMembership.objects.filter(user=user, shop=shop).exists()
+    if not user.is_authenticated:
+        return False
+    from marketplace.selectors import kept_for_person
+
+    # Kept with the person's menu roles, and dropped with them when a membership changes.
+    shop_ids = kept_for_person(
+        user=user,
+        name="shops",
+        read=lambda: list(
+            ShopMembership.objects.filter(user=user).values_list("shop_id", flat=True)
+        ),
+    )
+    return shop.pk in shop_ids
 
 
 def _with_photos(queryset: QuerySet[Product]) -> QuerySet[Product]:
@@ -75,21 +108,88 @@ def _with_photos(queryset: QuerySet[Product]) -> QuerySet[Product]:
     )
 
 
+# What a product card shows (templates/includes/product_card.html), and nothing more: no
+# description, no search vector.
+CARD_FIELDS = (
+    "id",
+    "title",
+    "slug",
+    "price",
+    "price_currency",
+    "unit",
+    "stock_quantity",
+    "always_available",
+    "shop__id",
+    "shop__slug",
+    "shop__name",
+)
+CARD_PHOTO_FIELDS = ("id", "product_id", "image", "thumbnail", "alt_text", "position")
+
+
+def products_for_cards(queryset: QuerySet[Product]) -> QuerySet[Product]:
+    return (
+        queryset.select_related("shop")
+        .only(*CARD_FIELDS)
+        .prefetch_related(
+            Prefetch(
+                "photos",
+                queryset=ProductPhoto.objects.only(*CARD_PHOTO_FIELDS).order_by("position", "id"),
+            )
+        )
+    )
+
+
+class CatalogueCountPaginator(Paginator):
+    """A paginator whose count is kept in the cache under `count_key` until the catalogue
+    changes: an exact count of a large listing is the slowest part of showing a page of it."""
+
+    def __init__(self, *args, count_key: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.count_key = count_key
+
+    @cached_property
+    def count(self) -> int:
+        return catalogue_cache.cached(self.count_key, lambda: Paginator.count.func(self))
+
+
 def products_of_shop(*, shop: Shop) -> QuerySet[Product]:
-    return _with_photos(shop.products.filter(is_active=True)).order_by("title")
+    return products_for_cards(shop.products.filter(is_active=True)).order_by("title", "pk")
+
+
+SHOP_PAGE_SIZE = 24
+
+
+def shop_products_page(*, shop: Shop, page_number) -> Page:
+    """A page of the shop's active products for its page; the rows are read only when the
+    page is shown, the count is kept until the catalogue changes."""
+    paginator = CatalogueCountPaginator(
+        products_of_shop(shop=shop),
+        SHOP_PAGE_SIZE,
+        count_key=catalogue_cache.cache_key("shop-product-count", shop.pk, assortment=True),
+    )
+    return paginator.get_page(page_number)
 
 
 def product_get_public(*, shop_slug: str, slug: str) -> Product:
-    """An active product of an active shop; anything else is a 404."""
-    queryset = _with_photos(
-        Product.objects.filter(
-            shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
+    """An active product of an active shop, with what its page shows; anything else is a
+    404. Kept in the cache until the catalogue changes (a sale changes its stock too)."""
+
+    def fetch() -> Product:
+        queryset = (
+            _with_photos(
+                Product.objects.filter(
+                    shop__slug=shop_slug, shop__status=Shop.Status.ACTIVE, is_active=True
+                )
+            )
+            .defer("search_vector")
+            .prefetch_related("labels")
         )
-    ).prefetch_related("labels", "shop__opening_hours", "shop__closures")
-    try:
-        return queryset.get(slug=slug)
-    except Product.DoesNotExist:
-        raise Http404("No such product") from None
+        try:
+            return queryset.get(slug=slug)
+        except Product.DoesNotExist:
+            raise Http404("No such product") from None
+
+    return catalogue_cache.cached(catalogue_cache.cache_key("product", shop_slug, slug), fetch)
 
 
 # Opening hours ---------------------------------------------------------------------------
@@ -135,6 +235,43 @@ def shops_with_opening_state(shops, moment: datetime.datetime | None = None) -> 
     for shop in shops:
         shop.opening = shop_opening_state(shop=shop, moment=moment)
     return shops
+
+
+def _state_ends(state: OpeningState, now: datetime.datetime) -> datetime.datetime:
+    """When `state` stops being what the shop's page says."""
+    if state.is_open:
+        today = timezone.localtime(now).date()
+        closes = timezone.make_aware(datetime.datetime.combine(today, state.closes_at))
+        return closes if closes > now else now + datetime.timedelta(minutes=1)
+    if state.next_opening is not None:
+        return state.next_opening
+    return now + datetime.timedelta(seconds=catalogue_cache.TIMEOUT)
+
+
+def _opening_states_kept(key: str, shops) -> list[OpeningState]:
+    # Kept until the first of them changes (a shop opens or closes) or the catalogue does.
+    now = timezone.now()
+    entry = cache.get(key)
+    if entry is None or entry[0] <= now:
+        states = [shop_opening_state(shop=shop, moment=now) for shop in shops()]
+        ends = min((_state_ends(state, now) for state in states), default=now)
+        entry = (ends, states)
+        cache.set(key, entry, catalogue_cache.TIMEOUT)
+    return entry[1]
+
+
+def shop_opening_now(*, shop_slug: str) -> OpeningState:
+    """Whether an active shop is open now, without reading the shop while nothing changed;
+    a 404 for any other shop."""
+    key = catalogue_cache.cache_key("opening", shop_slug)
+    (state,) = _opening_states_kept(key, lambda: [shop_get_public(slug=shop_slug)])
+    return state
+
+
+def home_opening_now(*, limit: int = 8) -> list[OpeningState]:
+    """Whether each of the home page's shops is open now, in their order."""
+    key = catalogue_cache.cache_key("home-opening", limit)
+    return _opening_states_kept(key, lambda: shops_for_home(limit=limit)[0])
 
 
 def opening_hours_by_weekday(*, shop: Shop) -> list[tuple[str, list[OpeningHours], bool]]:
@@ -416,12 +553,20 @@ def product_search(*, params, page_number=1) -> SearchResult:
         }.get(sort)
         if ordering is None:
             ordering = ["-relevance", "title", "pk"] if words else ["title", "pk"]
-        queryset = _with_photos(queryset).order_by(*ordering)
+        queryset = products_for_cards(queryset).order_by(*ordering)
         if matches is not None and matches.count is not None:
             # The candidates are the matches: their number needs no COUNT(*), and none
             # needs no query at all.
             queryset = _Counted(queryset if matches.count else queryset.none(), matches.count)
-        return Paginator(queryset, SEARCH_PAGE_SIZE).get_page(page_number), matches
+            paginator = Paginator(queryset, SEARCH_PAGE_SIZE)
+        elif words:
+            paginator = Paginator(queryset, SEARCH_PAGE_SIZE)
+        else:
+            # Without words the count is the whole filtered catalogue: keep it.
+            paginator = CatalogueCountPaginator(
+                queryset, SEARCH_PAGE_SIZE, count_key=_listing_count_key(params)
+            )
+        return paginator.get_page(page_number), matches
 
     result.page, matches = page_for(text)
     result.truncated = bool(matches and matches.truncated)
@@ -453,6 +598,18 @@ def has_searchable_characters(text: str) -> bool:
     """Whether a product could match `text`: it has a letter or a digit (punctuation,
     emoji and symbols alone match nothing)."""
     return any(ch.isalnum() for ch in text)
+
+
+def _listing_count_key(params) -> str:
+    # The filters alone decide the count: not the page, nor the order.
+    items = sorted(
+        (name, tuple(params.getlist(name)) if hasattr(params, "getlist") else params[name])
+        for name in (params or {})
+        if name not in ("page", "sort", "q")
+    )
+    # Only "in stock only" makes the count follow sales.
+    in_stock_only = bool((params or {}).get("in_stock"))
+    return catalogue_cache.cache_key("listing-count", items, assortment=not in_stock_only)
 
 
 def search_term_found_anywhere(*, text: str) -> bool:

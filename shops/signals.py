@@ -8,3 +8,11 @@ def forget_synonyms(sender, **kwargs):
     from .lists.matching import SYNONYMS_CACHE_KEY
 
     cache.delete(SYNONYMS_CACHE_KEY)
+
+
+def catalogue_row_changed(sender, **kwargs):
+    """A product, shop, photo, opening time, closure, category or label saved or deleted:
+    the catalogue pages cached so far are out of date (shops.catalogue_cache)."""
+    from .catalogue_cache import catalogue_changed
+
+    catalogue_changed()

@@ -3,6 +3,7 @@
 from django.db import transaction
 from django.utils.text import slugify
 
+from ..catalogue_cache import catalogue_changed
 from ..models import Shop, ShopMembership
 
 
@@ -22,6 +23,7 @@ def shop_application_create(*, owner, name: str, **details) -> Shop:
 
 def shop_admit(*, shop: Shop) -> bool:
     """Make an applied shop active; False (and nothing changed) if it was not applying."""
+    catalogue_changed()
     return bool(
         Shop.objects.filter(pk=shop.pk, status=Shop.Status.APPLIED).update(
             status=Shop.Status.ACTIVE

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from ..catalogue_cache import catalogue_changed
 from ..models import Category, Product, Shop
 from .stock import STOCK_FIELDS, product_save_keeping_stock, stock_set
 
@@ -95,6 +96,7 @@ def product_bulk_update(
     """Apply one change to the chosen products of `shop` only (ids of other shops are
     ignored). Prices change by a percentage, rounded to the cent, never below zero."""
     products = Product.objects.filter(shop=shop, pk__in=product_ids)
+    catalogue_changed()
     if action == BulkAction.ACTIVATE:
         return BulkResult(products.update(is_active=True))
     if action == BulkAction.DEACTIVATE:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from marketplace import events
 
 from .. import catalogue_files as files
+from ..catalogue_cache import catalogue_changed
 from ..models import Label, Product, ProductImport, Shop
 
 # Files up to this many rows are applied while the person waits; larger ones by a worker.
@@ -206,6 +207,7 @@ def catalogue_upsert(*, shop: Shop, parsed: files.ParsedFile, tick=None) -> Upse
             )
         progress(len(chunk))
     progress(plan.unchanged)
+    catalogue_changed()
     return UpsertResult(
         created=created, updated=[p for p, _r in plan.update], unchanged=plan.unchanged
     )

@@ -11,6 +11,7 @@ from django.db import DatabaseError, transaction
 
 from marketplace import events
 
+from ..catalogue_cache import catalogue_changed
 from ..models import Product, ProductPhoto, UnmetSearch
 from ..photos import clean_photo, image_size, thumbnail_bytes
 
@@ -59,6 +60,7 @@ def product_photo_make_thumbnail(*, photo_id: int) -> ProductPhoto | None:
     photo.thumbnail.save(f"thumb-{photo.pk}.webp", ContentFile(data), save=False)
     # Conditional update: a second worker racing on the same photo does not overwrite.
     ProductPhoto.objects.filter(pk=photo.pk, thumbnail="").update(thumbnail=photo.thumbnail.name)
+    catalogue_changed()
     photo.refresh_from_db()
     return photo
 
@@ -78,6 +80,7 @@ def product_photo_move(*, photo: ProductPhoto, to_front: bool = False, step: int
     for position, item in enumerate(photos):
         if item.position != position:
             ProductPhoto.objects.filter(pk=item.pk).update(position=position)
+    catalogue_changed()
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from django.db import transaction
 from django.db.models import Case, F, Q, Value, When
 from django.utils import timezone
 
+from ..catalogue_cache import catalogue_changed
 from ..exceptions import InsufficientStock, StockRefused
 from ..models import Product, Shop
 
@@ -133,6 +134,7 @@ def stock_allocate(*, items: Iterable[tuple[Product, Decimal]]) -> None:
         # Not reached while the rows are locked as above; which row fell short the update
         # does not say, so every product counted is named.
         raise InsufficientStock([titles[pk] for pk in counted])
+    catalogue_changed(stock_only=True)
 
 
 @transaction.atomic(savepoint=False)
@@ -148,6 +150,7 @@ def stock_release(*, lines: Iterable[StockLine]) -> None:
                 stock_quantity=F("stock_quantity") + moved,
                 allocated_quantity=F("allocated_quantity") - moved,
             )
+            catalogue_changed(stock_only=True)
 
 
 @transaction.atomic(savepoint=False)
@@ -242,6 +245,7 @@ def stock_adjust(*, shop: Shop, changes: list[StockChange]) -> list[StockLevel]:
         Product.objects.filter(pk=locked[sku].pk).update(
             stock_quantity=available[sku], updated_at=now
         )
+    catalogue_changed(stock_only=True)
     return [
         StockLevel(sku=sku, available=available[sku], allocated=locked[sku].allocated_quantity)
         for sku in sorted(touched)
@@ -259,6 +263,7 @@ def stock_set(*, shop: Shop, product_ids: Iterable[int], available: Decimal) -> 
         shop.products.filter(pk__in=list(product_ids)).order_by("pk").values_list("pk", flat=True)
     )
     locked = _lock(ids)
+    catalogue_changed(stock_only=True)
     return Product.objects.filter(pk__in=list(locked)).update(
         stock_quantity=available, updated_at=timezone.now()
     )

@@ -96,11 +96,11 @@ def test_search_page_queries_do_not_grow_with_results(client, django_assert_max_
     shop = ShopFactory()
     for n in range(count):
         ProductFactory(shop=shop, title=f"Loaf {n}")
-    client.get(reverse("search"), {"q": "loaf"})  # the node's synonyms are cached from then on
+    client.get(reverse("search"), {"q": "rolls"})  # the node's synonyms are cached from then on
     # Fixed: session/user-free page: pagination count + page + photos prefetch + filters.
     with django_assert_max_num_queries(8):
         response = client.get(reverse("search"), {"q": "loaf"})
-    assert len(response.context["page"].object_list) == count
+    assert response.content.decode().count('class="card product-card"') == count
 
 
 @pytest.mark.parametrize("count", [1, 24])

@@ -1,14 +1,19 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.paginator import Paginator
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from .. import selectors, services
+from .. import catalogue_cache, selectors, services
 from ..exceptions import InvalidPhoto
 from ..forms import ProductPhotoForm
 from ..quantities import format_quantity, quantity_step
@@ -47,15 +52,19 @@ def shop_list(request):
 
 
 def shop_detail(request, slug):
-    shop = selectors.shop_get_public(slug=slug)
-    products = selectors.products_of_shop(shop=shop)
-    page = Paginator(products, 24).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "shops/shop_detail.html",
-        {
+    page_number = request.GET.get("page")
+
+    def context():
+        shop = selectors.shop_get_public(slug=slug)
+        page = selectors.shop_products_page(shop=shop, page_number=page_number)
+        # The grid is the same for everyone until the catalogue changes: rendered once.
+        products_html = catalogue_cache.cached(
+            catalogue_cache.cache_key("shop-products", shop.pk, page.number, get_language()),
+            lambda: render_to_string("shops/includes/shop_products.html", {"page": page}),
+        )
+        return {
             "shop": shop,
-            "page": page,
+            "products_html": mark_safe(products_html),  # our own template's output
             "opening": selectors.shop_opening_state(shop=shop),
             "week": selectors.opening_hours_by_weekday(shop=shop),
             "is_member": selectors.user_is_shop_member(user=request.user, shop=shop),
@@ -71,22 +80,35 @@ def shop_detail(request, slug):
                     }
                 ],
             },
-        },
+        }
+
+    return catalogue_cache.render_catalogue_page(
+        request,
+        "shops/shop_detail.html",
+        context,
+        # Whether it is open, and which day the hours mark as today.
+        vary_on=[selectors.shop_opening_now(shop_slug=slug), timezone.localdate()],
+        shareable=set(request.GET) <= {"page"},
     )
 
 
 def product_detail(request, shop_slug, slug):
-    product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
-    return render(
-        request,
-        "shops/product_detail.html",
-        {
+    def context():
+        product = selectors.product_get_public(shop_slug=shop_slug, slug=slug)
+        return {
             "product": product,
             "shop": product.shop,
-            "opening": selectors.shop_opening_state(shop=product.shop),
+            "opening": selectors.shop_opening_now(shop_slug=shop_slug),
             "is_member": selectors.user_is_shop_member(user=request.user, shop=product.shop),
             "step": format_quantity(quantity_step(product)),
-        },
+        }
+
+    return catalogue_cache.render_catalogue_page(
+        request,
+        "shops/product_detail.html",
+        context,
+        vary_on=[selectors.shop_opening_now(shop_slug=shop_slug)],
+        shareable=not request.GET,
     )
 
 
@@ -120,24 +142,41 @@ def product_photo_add(request, shop_id, product_id):
 
 
 def search(request):
-    result = selectors.product_search(params=request.GET, page_number=request.GET.get("page"))
+    # What the page lists depends on its parameters, the language and the catalogue alone:
+    # rendered once and kept until the catalogue changes (shops.catalogue_cache).
+    key = catalogue_cache.cache_key("search-page", get_language(), sorted(request.GET.lists()))
+    page = cache.get(key)
+    if page is None:
+        page = _search_page(request.GET)
+        cache.set(key, page, catalogue_cache.TIMEOUT)
+    first_page = str(request.GET.get("page", "1")) in ("", "1")
+    if page["wanted"] and first_page:
+        services.unmet_search_record(term=page["query"], area=page["area"])
+    html = mark_safe(page["html"])  # our own template's output
+    if request.htmx:
+        response = HttpResponse(html)
+        # The same URL answers with a fragment for htmx: caches must keep both apart.
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    return catalogue_cache.render_catalogue_page(
+        request, "shops/search.html", lambda: {"page_html": html, "query": page["query"]}
+    )
+
+
+def _search_page(params) -> dict:
+    """The search page's filters and results as HTML, with what the view needs besides."""
+    result = selectors.product_search(params=params, page_number=params.get("page"))
     # Only a term with no close match anywhere tells the shops what people want.
     wanted = result.found_nowhere
-    if wanted and str(request.GET.get("page", "1")) in ("", "1"):
-        services.unmet_search_record(term=result.query, area=_rough_area(result))
-    query_without_page = request.GET.copy()
+    query_without_page = params.copy()
     query_without_page.pop("page", None)
     suggestion_query = ""
     if result.suggestion:
         suggestion_query = query_without_page.copy()
         suggestion_query["q"] = result.suggestion
         suggestion_query = suggestion_query.urlencode()
-    template = "shops/search.html"
-    if request.htmx:
-        template = "shops/search.html#page"
-    response = render(
-        request,
-        template,
+    html = render_to_string(
+        "shops/includes/search_page.html",
         {
             "result": result,
             "form": result.filterset.form,
@@ -147,9 +186,12 @@ def search(request):
             "wanted": wanted,
         },
     )
-    # The same URL answers with a fragment for htmx: caches must keep both apart.
-    patch_vary_headers(response, ["HX-Request"])
-    return response
+    return {
+        "html": html,
+        "query": result.query,
+        "wanted": wanted,
+        "area": _rough_area(result) if wanted else "",
+    }
 
 
 def _rough_area(result) -> str:
