@@ -1,13 +1,19 @@
-"""The HTTP side of the benchmark: gunicorn on loopback, one-at-a-time latency, and load.
+"""The HTTP side of the benchmark: gunicorn on loopback, one-at-a-time latency, load, and the
+server's CPU time per request.
 
 Load comes from wrk when it is installed (`apt-get install wrk`): in C it leaves the CPU to
 gunicorn, which matters on a small machine. Without it a few Python threads do the same job,
 slower, and the report says which generator ran.
+
+CPU time is read from /proc (Linux): the utime + stime of every gunicorn worker and of every
+Postgres backend serving the bench database, before and after a phase. Unlike requests per
+second it hardly moves when something else on the machine competes for the cores.
 """
 
 import http.client
 import itertools
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -17,9 +23,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
 from timing import percentile, summarise
 
 HOST = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def free_port() -> int:
@@ -52,6 +60,11 @@ class Gunicorn:
         self._wait_until_ready()
         return self
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """The master's children: gunicorn forks its workers before it answers at all."""
+        return children_of(self.process.pid)
+
     def __exit__(self, *exc_info) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -73,6 +86,108 @@ class Gunicorn:
             except OSError:
                 time.sleep(0.2)
         raise RuntimeError(f"gunicorn not ready after {timeout} s; see {self.log_path}")
+
+
+# CPU time ---------------------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone, or no /proc
+        return None
+    # The command name in parentheses may hold spaces: the fields that follow start at state.
+    return stat.rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds a process has used so far; None if it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def database_backends(database_url: str) -> list[int]:
+    """Pids of the Postgres backends connected to the bench database, the asking one excepted.
+    Only readable in /proc when Postgres runs on this machine; elsewhere the figure is None."""
+    sql = """
+        SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()
+          AND backend_type = 'client backend'
+    """
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            return [row[0] for row in conn.execute(sql)]
+    except psycopg.Error:
+        return []
+
+
+class ServerCPU:
+    """CPU seconds the gunicorn workers and the database spent between start() and stop().
+
+    Workers and database connections live for the whole run (CONN_MAX_AGE keeps each worker's
+    connection), so a process that appears during a phase is counted from zero and one that
+    vanishes is reported in `lost_processes`: its last part is missing from the figure."""
+
+    def __init__(self, server: "Gunicorn", database_url: str):
+        self.server, self.database_url = server, database_url
+
+    def _processes(self) -> dict[str, list[int]]:
+        return {
+            "app": self.server.worker_pids,
+            "db": database_backends(self.database_url),
+        }
+
+    def start(self) -> None:
+        self.before = {
+            kind: {pid: cpu_seconds(pid) for pid in pids}
+            for kind, pids in self._processes().items()
+        }
+
+    def stop(self) -> dict:
+        now = self._processes()
+        used, lost = {}, 0
+        for kind, before in self.before.items():
+            total = 0.0
+            for pid in set(before) | set(now[kind]):
+                after = cpu_seconds(pid)
+                if after is None:
+                    lost += 1
+                    continue
+                total += after - (before.get(pid) or 0.0)
+            used[kind] = total
+        db_readable = any(cpu_seconds(pid) is not None for pid in now["db"])
+        return {
+            "app_cpu_s": round(used["app"], 3),
+            "db_cpu_s": round(used["db"], 3) if db_readable else None,
+            "workers": len(now["app"]),
+            "lost_processes": lost,
+        }
+
+
+def per_request(cpu: dict, requests: int) -> dict:
+    """CPU milliseconds per request served, for the app (gunicorn workers) and the database."""
+
+    def share(seconds):
+        if seconds is None or not requests:
+            return None
+        return round(seconds * 1000 / requests, 2)
+
+    return {"app_cpu_ms": share(cpu["app_cpu_s"]), "db_cpu_ms": share(cpu["db_cpu_s"])}
+
+
+# Requests -----------------------------------------------------------------------------------
 
 
 def _get(conn: http.client.HTTPConnection, path: str) -> int:
