@@ -663,13 +663,14 @@ def print_summary(report: dict) -> None:
     if overall:
         timings["overall"] = {**overall, "sql_queries": None}
     for name, timing in timings.items():
-        cpu = timing.get("cpu") or {"p50_ms": float("nan"), "p95_ms": float("nan")}
+        nan = float("nan")
+        cpu = timing.get("cpu") or {"p50_ms": nan, "p95_ms": nan, "max_ms": nan}
         page = http["latency"].get(name)
         over_http = f"{page['p50_ms']:7.1f} {page['p95_ms']:7.1f}" if page else "      -       -"
         sql = "  -" if timing.get("sql_queries") is None else f"{timing['sql_queries']:3d}"
         log(
             f"  {name:<18}{timing['p50_ms']:9.1f} {timing['p95_ms']:6.1f}  "
-            f"{cpu['p50_ms']:8.1f} {cpu['p95_ms']:6.1f} {timing['max_ms']:7.1f}  {sql}  "
+            f"{cpu['p50_ms']:8.1f} {cpu['p95_ms']:6.1f} {cpu['max_ms']:7.1f}  {sql}  "
             f"{over_http}"
         )
     search = search_figures(selector)
