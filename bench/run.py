@@ -758,28 +758,57 @@ def print_issue_table(rows: list[dict]) -> None:
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
-    seed = prepare_database(args)
-    log(f"Timing search in-process ({args.repeats} searches per query class)…")
-    selector = measure_selector(args)
-    http = measure_http(args, selector)
-    log(f"Timing checkouts over HTTP ({args.buyers} carts, {args.clients} clients)…")
-    checkout_http = measure_checkout_http(args)
-    log(f"Timing the checkout service in-process ({args.buyers} buyers, {args.threads} at once)…")
-    checkout = measure_checkouts(args)
-    log("Timing catalogue import and API batches…")
-    catalogue = measure_catalogue(args)
-    log("Timing dispatch: assignment, routes, board…")
-    dispatch = measure_dispatch(args)
-    log("Timing shopping lists: trip planning and matching…")
-    shopping = measure_shopping_list(args)
-    log("Timing the cooperative's votes and the transparency page…")
-    governance = measure_own_database("governance.py", "governance", args)
-    log("Timing presales: pledges, counter redemptions, closing a campaign…")
-    presales = measure_own_database("presales.py", "presales", args)
-    log("Timing the checkout page with delivery windows…")
-    windows = measure_own_database("delivery_windows.py", "windows", args)
-    log("Timing the outbox: events relayed, commit to email under load…")
-    outbox = measure_own_database("outbox.py", "outbox", args)
+    phase_s: dict[str, float] = {}
+
+    def timed(name: str, message: str, measure, *arguments):
+        log(message)
+        begun = time.perf_counter()
+        result = measure(*arguments)
+        phase_s[name] = round(time.perf_counter() - begun, 1)
+        return result
+
+    seed = timed("database", "Preparing the bench database…", prepare_database, args)
+    selector = timed(
+        "search",
+        f"Timing search in-process ({args.repeats} searches per query class)…",
+        measure_selector,
+        args,
+    )
+    http = timed("pages", "Serving the pages with gunicorn…", measure_http, args, selector)
+    checkout_http = timed(
+        "checkout_http",
+        f"Timing checkouts over HTTP ({args.buyers} carts, {args.clients} clients)…",
+        measure_checkout_http,
+        args,
+    )
+    checkout = timed(
+        "checkout_service",
+        f"Timing the checkout service in-process ({args.buyers} buyers, {args.threads} at once)…",
+        measure_checkouts,
+        args,
+    )
+    catalogue = timed(
+        "catalogue", "Timing catalogue import and API batches…", measure_catalogue, args
+    )
+    dispatch = timed(
+        "dispatch", "Timing dispatch: assignment, routes, board…", measure_dispatch, args
+    )
+    shopping = timed(
+        "shopping_list",
+        "Timing shopping lists: trip planning and matching…",
+        measure_shopping_list,
+        args,
+    )
+    own = {
+        "governance": ("governance.py", "the cooperative's votes and the transparency page"),
+        "presales": ("presales.py", "presales: pledges, counter redemptions, closing a campaign"),
+        "windows": ("delivery_windows.py", "the checkout page with delivery windows"),
+        "outbox": ("outbox.py", "the outbox: events relayed, commit to email under load"),
+    }
+    governance, presales, windows, outbox = (
+        timed(suffix, f"Timing {what}…", measure_own_database, script, suffix, args)
+        for suffix, (script, what) in own.items()
+    )
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
@@ -794,6 +823,7 @@ def main() -> None:
             "connections": args.connections,
             "workers": args.workers,
             "wall_s": round(time.perf_counter() - started, 1),
+            "phase_s": phase_s,
         },
         "seed": seed,
         "search": selector,
@@ -896,7 +926,8 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     out = RESULTS / "latest.json"
     out.write_text(json.dumps(report, indent=2) + "\n")
-    log(f"Written to {out.relative_to(ROOT)} (total {report['meta']['wall_s']:.0f} s).")
+    phases = ", ".join(f"{name} {seconds:.0f} s" for name, seconds in phase_s.items())
+    log(f"Written to {out.relative_to(ROOT)} (total {report['meta']['wall_s']:.0f} s: {phases}).")
     sys.exit(1 if bad else 0)
 
 
