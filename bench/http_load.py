@@ -134,7 +134,8 @@ def database_backends(database_url: str) -> list[int]:
 
 
 class ServerCPU:
-    """CPU seconds the gunicorn workers and the database spent between start() and stop().
+    """CPU seconds the gunicorn workers and the database spent between start() and stop();
+    start() first waits for the server to be idle.
 
     Workers and database connections live for the whole run (CONN_MAX_AGE keeps each worker's
     connection), so a process that appears during a phase is counted from zero and one that
@@ -150,10 +151,24 @@ class ServerCPU:
         }
 
     def start(self) -> None:
+        self.wait_idle()
         self.before = {
             kind: {pid: cpu_seconds(pid) for pid in pids}
             for kind, pids in self._processes().items()
         }
+
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Wait until the workers and their database backends stop using CPU. When a load
+        generator stops, the requests it had in flight are still being served: without this
+        their CPU time would count in the next phase."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            pids = [pid for pids in self._processes().values() for pid in pids]
+            used = sum(cpu_seconds(pid) or 0.0 for pid in pids)
+            if used == last:
+                return
+            last = used
+            time.sleep(0.3)
 
     def stop(self) -> dict:
         now = self._processes()
@@ -190,9 +205,9 @@ def per_request(cpu: dict, requests: int) -> dict:
 # Requests -----------------------------------------------------------------------------------
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> int:
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict | None = None) -> int:
     # http.client reopens the connection by itself when gunicorn's sync workers close it.
-    conn.request("GET", path)
+    conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     response.read()
     return response.status
@@ -217,12 +232,21 @@ def warm_up(port: int, paths: list[str], passes: int = 2) -> None:
     sequential_latency(port, paths, repeats=passes * len(paths))
 
 
-def load(port: int, paths: list[str], *, seconds: float, connections: int, max_requests: int):
-    """Requests per second with `connections` requests in flight, cycling through paths.
-    Stops after `seconds` or `max_requests`, whichever comes first."""
+def load(
+    port: int,
+    paths: list[str],
+    *,
+    seconds: float,
+    connections: int,
+    max_requests: int,
+    headers: dict | None = None,
+):
+    """Requests per second with `connections` requests in flight, cycling through paths, each
+    request sending `headers` (a session cookie, say). Stops after `seconds` or
+    `max_requests`, whichever comes first."""
     if shutil.which("wrk"):
-        return _load_wrk(port, paths, seconds, connections, max_requests)
-    return _load_threads(port, paths, seconds, connections, max_requests)
+        return _load_wrk(port, paths, seconds, connections, max_requests, headers or {})
+    return _load_threads(port, paths, seconds, connections, max_requests, headers or {})
 
 
 # wrk runs this per thread; with one thread the request cap is global.
@@ -251,7 +275,7 @@ end
 """
 
 
-def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
+def _load_wrk(port, paths, seconds, connections, max_requests, headers) -> dict:
     # json.dumps of an ASCII path is a valid Lua string literal.
     lua_paths = ", ".join(json.dumps(path, ensure_ascii=True) for path in paths)
     script = WRK_SCRIPT.replace("__PATHS__", lua_paths).replace("__MAX__", str(max_requests))
@@ -265,11 +289,12 @@ def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
             "--connections",
             str(connections),
             "--duration",
-            f"{seconds}s",
+            f"{max(1, round(seconds))}s",  # wrk takes whole seconds only
             "--timeout",
             "10s",
             "--script",
             script_file.name,
+            *(arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")),
             f"http://{HOST}:{port}/",
         ]
         output = subprocess.run(
@@ -293,7 +318,7 @@ def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
     }
 
 
-def _load_threads(port, paths, seconds, connections, max_requests) -> dict:
+def _load_threads(port, paths, seconds, connections, max_requests, headers) -> dict:
     issued = itertools.count()  # next() on it is atomic under the GIL
     samples: list[float] = []
     failures = {"socket_errors": 0, "non_2xx": 0}
@@ -308,7 +333,7 @@ def _load_threads(port, paths, seconds, connections, max_requests) -> dict:
         while time.perf_counter() < deadline and next(issued) < max_requests:
             begun = time.perf_counter()
             try:
-                bad += _get(conn, paths[n % len(paths)]) != 200
+                bad += _get(conn, paths[n % len(paths)], headers) != 200
             except (OSError, http.client.HTTPException):
                 broken += 1
                 conn.close()  # the next request opens a fresh connection

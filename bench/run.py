@@ -42,6 +42,7 @@ PRODUCT_PAGES = 50
 # 4094; proxies have similar limits): such queries are timed in-process only.
 MAX_REQUEST_LINE = 4000
 SEARCH_PAGE_QUERY = "bread"
+SIGNED_IN = "_signed_in"
 # Tasks the benchmarks queue without Redis wait on the filesystem broker: in a folder of their
 # own, so the demo's worker never runs them against its database.
 BROKER_DIR = tempfile.mkdtemp(prefix="commonplace-bench-broker-")
@@ -388,6 +389,26 @@ PAGE_GOALS = {
 }
 
 
+# A signed-in customer's session, made with the server's SECRET_KEY (same environment).
+VISITOR_SESSION = """
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.test import Client
+
+user, _ = get_user_model().objects.get_or_create(
+    email="bench-visitor@example.org", defaults={"display_name": "Bench Visitor"}
+)
+client = Client()
+client.force_login(user)
+print(settings.SESSION_COOKIE_NAME + "=" + client.cookies[settings.SESSION_COOKIE_NAME].value)
+"""
+
+
+def signed_in_cookie(env: dict) -> str:
+    output = manage("shell", "-c", VISITOR_SESSION, env=env, capture=True)
+    return output.strip().splitlines()[-1]
+
+
 def measure_http(args, selector: dict) -> dict:
     env = prod_env(args.database_url)
     log("collectstatic (prod settings use the manifest storage)…")
@@ -435,14 +456,18 @@ def measure_http(args, selector: dict) -> dict:
             latency[name] = http_load.sequential_latency(port, paths, args.repeats)
         cpu = http_load.ServerCPU(server, args.database_url)
         throughput = {}
+        # Visitors may be served pages kept whole; a signed-in customer's page is built for
+        # them: both are measured, the goals are the visitors'.
+        cookie = {"Cookie": signed_in_cookie(env)}
         # hello first and last: the machine's load drifts, the ratio uses their mean.
         phases = {
-            "hello": ["/healthz"],
-            **pages,
-            "search_mix": all_searches,
-            "hello_again": ["/healthz"],
+            "hello": (["/healthz"], None),
+            **{name: (paths, None) for name, paths in pages.items()},
+            **{f"{name}{SIGNED_IN}": (paths, cookie) for name, paths in pages.items()},
+            "search_mix": (all_searches, None),
+            "hello_again": (["/healthz"], None),
         }
-        for name, paths in phases.items():
+        for name, (paths, headers) in phases.items():
             log(f"Load, {name}: {args.seconds:g} s, {args.connections} connections…")
             cpu.start()
             result = http_load.load(
@@ -451,6 +476,7 @@ def measure_http(args, selector: dict) -> dict:
                 seconds=args.seconds,
                 connections=args.connections,
                 max_requests=MAX_REQUESTS_PER_PHASE,
+                headers=headers,
             )
             result["server_cpu"] = cpu.stop()
             result.update(http_load.per_request(result["server_cpu"], result["requests"]))
@@ -460,7 +486,7 @@ def measure_http(args, selector: dict) -> dict:
     hello_rps = statistics.fmean(phase["rps"] for phase in hello) or float("nan")
     hello_cpu = cpu_ms(throughput["hello"], throughput["hello_again"])
     ratios, cpu_ratios = {}, {}
-    for name in (*pages, "search_mix"):
+    for name in throughput.keys() - {"hello", "hello_again"}:
         ratios[name] = round(throughput[name]["rps"] / hello_rps, 4)
         page_cpu = cpu_ms(throughput[name])
         cpu_ratios[name] = round(hello_cpu / page_cpu, 4) if hello_cpu and page_cpu else None
@@ -689,12 +715,13 @@ def print_summary(report: dict) -> None:
         "CPU ratio = hello's CPU / the page's"
     )
     log(
-        "                                 req/s  vs hello  CPU ratio  app CPU  db CPU"
+        "                                       req/s  vs hello  CPU ratio  app CPU  db CPU"
         "   p50 ms   p95 ms  errors"
     )
     labels = {
         "hello": "hello /healthz",
         **{name: label for name, (label, _goal) in PAGE_GOALS.items()},
+        **{f"{name}{SIGNED_IN}": f"{label}, signed in" for name, (label, _) in PAGE_GOALS.items()},
         "search_mix": f"search, {http['url_counts']['search_mix']} queries",
         "hello_again": "hello again",
     }
@@ -703,7 +730,7 @@ def print_summary(report: dict) -> None:
         cpu_ratio = http["cpu_ratios"].get(name)
         errors = result["non_2xx"] + result["socket_errors"]
         log(
-            f"  {labels[name][:29]:<29}{result['rps']:7.0f}  "
+            f"  {labels[name][:35]:<35}{result['rps']:7.0f}  "
             f"{'' if ratio is None else f'{ratio:7.1%}':>8}  "
             f"{'' if cpu_ratio is None else f'{cpu_ratio:7.1%}':>9}  "
             f"{_ms(result['app_cpu_ms'])}  {_ms(result['db_cpu_ms'])}  "
