@@ -785,6 +785,7 @@ def print_issue_table(rows: list[dict]) -> None:
 def main() -> None:
     args = parse_args()
     started = time.perf_counter()
+    commit = git_commit()  # the code measured, whatever is committed while the run goes on
     phase_s: dict[str, float] = {}
 
     def timed(name: str, message: str, measure, *arguments):
@@ -839,7 +840,7 @@ def main() -> None:
     report = {
         "meta": {
             "finished_at": datetime.datetime.now(datetime.UTC).isoformat(timespec="seconds"),
-            "commit": git_commit(),
+            "commit": commit,
             "python": platform.python_version(),
             "cpus": os.cpu_count(),
             "load_average": os.getloadavg() if hasattr(os, "getloadavg") else None,
