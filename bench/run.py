@@ -455,45 +455,53 @@ def measure_http(args, selector: dict) -> dict:
             log(f"HTTP latency, {name}: {args.repeats} requests one at a time…")
             latency[name] = http_load.sequential_latency(port, paths, args.repeats)
         cpu = http_load.ServerCPU(server, args.database_url)
-        throughput = {}
-        # Visitors may be served pages kept whole; a signed-in customer's page is built for
-        # them: both are measured, the goals are the visitors'.
-        cookie = {"Cookie": signed_in_cookie(env)}
-        # hello first and last: the machine's load drifts, the ratio uses their mean.
-        phases = {
-            "hello": (["/healthz"], None),
-            **{name: (paths, None) for name, paths in pages.items()},
-            **{f"{name}{SIGNED_IN}": (paths, cookie) for name, paths in pages.items()},
-            "search_mix": (all_searches, None),
-            "hello_again": (["/healthz"], None),
-        }
-        for name, (paths, headers) in phases.items():
-            log(f"Load, {name}: {args.seconds:g} s, {args.connections} connections…")
+
+        def phase(name, paths, headers=None, seconds=args.seconds):
+            log(f"Load, {name}: {seconds:g} s, {args.connections} connections…")
             cpu.start()
             result = http_load.load(
                 port,
                 paths,
-                seconds=args.seconds,
+                seconds=seconds,
                 connections=args.connections,
                 max_requests=MAX_REQUESTS_PER_PHASE,
                 headers=headers,
             )
             result["server_cpu"] = cpu.stop()
             result.update(http_load.per_request(result["server_cpu"], result["requests"]))
-            throughput[name] = result
+            return result
+
+        # Visitors may be served pages kept whole; a signed-in customer's page is built for
+        # them: both are measured, the goals are the visitors'.
+        cookie = {"Cookie": signed_in_cookie(env)}
+        phases = {
+            **{name: (paths, None) for name, paths in pages.items()},
+            **{f"{name}{SIGNED_IN}": (paths, cookie) for name, paths in pages.items()},
+            "search_mix": (all_searches, None),
+        }
+        # A shared machine's load drifts by several times within a run: hello is loaded
+        # before and after every page, and each page is compared with the two around it.
+        hello_seconds = max(1, round(args.seconds / 3))
+        hellos = [phase("hello", ["/healthz"], seconds=hello_seconds)]
+        throughput, hello_around = {}, {}
+        for name, (paths, headers) in phases.items():
+            throughput[name] = phase(name, paths, headers)
+            hellos.append(phase("hello", ["/healthz"], seconds=hello_seconds))
+            hello_around[name] = statistics.fmean(h["rps"] for h in hellos[-2:])
     empty_bench_redis()
-    hello = [throughput["hello"], throughput["hello_again"]]
-    hello_rps = statistics.fmean(phase["rps"] for phase in hello) or float("nan")
-    hello_cpu = cpu_ms(throughput["hello"], throughput["hello_again"])
+    hello = all_phases(hellos)
+    hello_cpu = cpu_ms(*hellos)
     ratios, cpu_ratios = {}, {}
-    for name in throughput.keys() - {"hello", "hello_again"}:
-        ratios[name] = round(throughput[name]["rps"] / hello_rps, 4)
+    for name in throughput:
+        ratios[name] = round(throughput[name]["rps"] / hello_around[name], 4)
         page_cpu = cpu_ms(throughput[name])
         cpu_ratios[name] = round(hello_cpu / page_cpu, 4) if hello_cpu and page_cpu else None
     return {
         "latency": latency,
-        "throughput": throughput,
-        "hello_rps": round(hello_rps, 1),
+        "throughput": {"hello": hello, **throughput},
+        "hello_phases": hellos,
+        "hello_rps": hello["rps"],
+        "hello_rps_around": {name: round(rps, 1) for name, rps in hello_around.items()},
         "hello_cpu_ms": hello_cpu,
         "ratios": ratios,
         "cpu_ratios": cpu_ratios,
@@ -503,6 +511,33 @@ def measure_http(args, selector: dict) -> dict:
             "search_mix": len(all_searches),
         },
         "search_paths_too_long_for_http": len(too_long),
+    }
+
+
+def all_phases(phases: list[dict]) -> dict:
+    """Several load phases of one URL class as one: requests over their total time, the
+    median p50, the worst p95, errors and CPU added up."""
+    requests = sum(p["requests"] for p in phases)
+    seconds = sum(p["seconds"] for p in phases)
+    db = [p["server_cpu"]["db_cpu_s"] for p in phases]
+    server_cpu = {
+        "app_cpu_s": round(sum(p["server_cpu"]["app_cpu_s"] for p in phases), 3),
+        "db_cpu_s": None if None in db else round(sum(db), 3),
+        "workers": phases[-1]["server_cpu"]["workers"],
+        "lost_processes": sum(p["server_cpu"]["lost_processes"] for p in phases),
+    }
+    return {
+        "generator": phases[0]["generator"],
+        "requests": requests,
+        "seconds": round(seconds, 2),
+        "rps": round(requests / seconds, 1) if seconds else 0.0,
+        "p50_ms": statistics.median(p["p50_ms"] for p in phases),
+        "p95_ms": max(p["p95_ms"] for p in phases),
+        "socket_errors": sum(p["socket_errors"] for p in phases),
+        "non_2xx": sum(p["non_2xx"] for p in phases),
+        "capped": any(p["capped"] for p in phases),
+        "server_cpu": server_cpu,
+        **http_load.per_request(server_cpu, requests),
     }
 
 
@@ -561,13 +596,15 @@ def issue_table(report: dict) -> list[dict]:
     rows = []
     for name, (label, goal) in PAGE_GOALS.items():
         phase = http["throughput"][name]
-        ratio = http["ratios"][name]
+        ratio, cpu_ratio = http["ratios"][name], http["cpu_ratios"][name]
         rows.append(
             {
                 "row": label,
                 "figure": (
                     f"{ratio:.1%} of hello's req/s ({phase['rps']:.0f} vs "
-                    f"{http['hello_rps']:.0f}); {phase['app_cpu_ms']} ms app + "
+                    f"{http['hello_rps_around'][name]:.0f}); CPU ratio "
+                    f"{'n/a' if cpu_ratio is None else f'{cpu_ratio:.1%}'}: "
+                    f"{phase['app_cpu_ms']} ms app + "
                     f"{phase['db_cpu_ms']} ms db CPU a request vs {http['hello_cpu_ms']} ms"
                 ),
                 "goal": f">= {goal:.0%}",
@@ -711,6 +748,10 @@ def print_summary(report: dict) -> None:
         f"{meta['connections']} connections, {meta['seconds']:g} s each, load by {generator}"
     )
     log(
+        f"  hello: {len(http['hello_phases'])} phases, one before and after each page; a "
+        "page's req/s is compared with the two hello phases around it"
+    )
+    log(
         "  CPU ms per request: gunicorn workers (app) and Postgres backends (db), from /proc; "
         "CPU ratio = hello's CPU / the page's"
     )
@@ -723,7 +764,6 @@ def print_summary(report: dict) -> None:
         **{name: label for name, (label, _goal) in PAGE_GOALS.items()},
         **{f"{name}{SIGNED_IN}": f"{label}, signed in" for name, (label, _) in PAGE_GOALS.items()},
         "search_mix": f"search, {http['url_counts']['search_mix']} queries",
-        "hello_again": "hello again",
     }
     for name, result in http["throughput"].items():
         ratio = http["ratios"].get(name)
