@@ -126,7 +126,8 @@ def main():
     from marketplace.celery import app
 
     with app.connection_for_write() as broker:
-        queued = broker.default_channel.queue_purge("celery")
+        # Every queue the tasks are routed to (mail, assignment, the default).
+        queued = sum(broker.default_channel.queue_purge(name) or 0 for name in app.amqp.queues)
     print(
         json.dumps(
             {

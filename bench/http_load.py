@@ -1,13 +1,19 @@
-"""The HTTP side of the benchmark: gunicorn on loopback, one-at-a-time latency, and load.
+"""The HTTP side of the benchmark: gunicorn on loopback, one-at-a-time latency, load, and the
+server's CPU time per request.
 
 Load comes from wrk when it is installed (`apt-get install wrk`): in C it leaves the CPU to
 gunicorn, which matters on a small machine. Without it a few Python threads do the same job,
 slower, and the report says which generator ran.
+
+CPU time is read from /proc (Linux): the utime + stime of every gunicorn worker and of every
+Postgres backend serving the bench database, before and after a phase. Unlike requests per
+second it hardly moves when something else on the machine competes for the cores.
 """
 
 import http.client
 import itertools
 import json
+import os
 import shutil
 import socket
 import subprocess
@@ -17,9 +23,11 @@ import time
 import urllib.request
 from pathlib import Path
 
+import psycopg
 from timing import percentile, summarise
 
 HOST = "127.0.0.1"
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK") if hasattr(os, "sysconf") else 100
 
 
 def free_port() -> int:
@@ -52,6 +60,11 @@ class Gunicorn:
         self._wait_until_ready()
         return self
 
+    @property
+    def worker_pids(self) -> list[int]:
+        """The master's children: gunicorn forks its workers before it answers at all."""
+        return children_of(self.process.pid)
+
     def __exit__(self, *exc_info) -> None:
         if self.process and self.process.poll() is None:
             self.process.terminate()
@@ -75,9 +88,126 @@ class Gunicorn:
         raise RuntimeError(f"gunicorn not ready after {timeout} s; see {self.log_path}")
 
 
-def _get(conn: http.client.HTTPConnection, path: str) -> int:
+# CPU time ---------------------------------------------------------------------------------
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:  # gone, or no /proc
+        return None
+    # The command name in parentheses may hold spaces: the fields that follow start at state.
+    return stat.rsplit(")", 1)[1].split()
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """User plus system CPU seconds a process has used so far; None if it is gone."""
+    fields = _stat_fields(pid)
+    if fields is None:
+        return None
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime, stime
+
+
+def children_of(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = _stat_fields(int(entry.name))
+            if fields and int(fields[1]) == pid:
+                found.append(int(entry.name))
+    return sorted(found)
+
+
+def database_backends(database_url: str) -> list[int]:
+    """Pids of the Postgres backends connected to the bench database, the asking one excepted.
+    Only readable in /proc when Postgres runs on this machine; elsewhere the figure is None."""
+    sql = """
+        SELECT pid FROM pg_stat_activity
+        WHERE datname = current_database() AND pid <> pg_backend_pid()
+          AND backend_type = 'client backend'
+    """
+    try:
+        with psycopg.connect(database_url, autocommit=True) as conn:
+            return [row[0] for row in conn.execute(sql)]
+    except psycopg.Error:
+        return []
+
+
+class ServerCPU:
+    """CPU seconds the gunicorn workers and the database spent between start() and stop();
+    start() first waits for the server to be idle.
+
+    Workers and database connections live for the whole run (CONN_MAX_AGE keeps each worker's
+    connection), so a process that appears during a phase is counted from zero and one that
+    vanishes is reported in `lost_processes`: its last part is missing from the figure."""
+
+    def __init__(self, server: "Gunicorn", database_url: str):
+        self.server, self.database_url = server, database_url
+
+    def _processes(self) -> dict[str, list[int]]:
+        return {
+            "app": self.server.worker_pids,
+            "db": database_backends(self.database_url),
+        }
+
+    def start(self) -> None:
+        self.wait_idle()
+        self.before = {
+            kind: {pid: cpu_seconds(pid) for pid in pids}
+            for kind, pids in self._processes().items()
+        }
+
+    def wait_idle(self, timeout: float = 120) -> None:
+        """Wait until the workers and their database backends stop using CPU. When a load
+        generator stops, the requests it had in flight are still being served: without this
+        their CPU time would count in the next phase."""
+        deadline, last = time.monotonic() + timeout, None
+        while time.monotonic() < deadline:
+            pids = [pid for pids in self._processes().values() for pid in pids]
+            used = sum(cpu_seconds(pid) or 0.0 for pid in pids)
+            if used == last:
+                return
+            last = used
+            time.sleep(0.3)
+
+    def stop(self) -> dict:
+        now = self._processes()
+        used, lost = {}, 0
+        for kind, before in self.before.items():
+            total = 0.0
+            for pid in set(before) | set(now[kind]):
+                after = cpu_seconds(pid)
+                if after is None:
+                    lost += 1
+                    continue
+                total += after - (before.get(pid) or 0.0)
+            used[kind] = total
+        db_readable = any(cpu_seconds(pid) is not None for pid in now["db"])
+        return {
+            "app_cpu_s": round(used["app"], 3),
+            "db_cpu_s": round(used["db"], 3) if db_readable else None,
+            "workers": len(now["app"]),
+            "lost_processes": lost,
+        }
+
+
+def per_request(cpu: dict, requests: int) -> dict:
+    """CPU milliseconds per request served, for the app (gunicorn workers) and the database."""
+
+    def share(seconds):
+        if seconds is None or not requests:
+            return None
+        return round(seconds * 1000 / requests, 2)
+
+    return {"app_cpu_ms": share(cpu["app_cpu_s"]), "db_cpu_ms": share(cpu["db_cpu_s"])}
+
+
+# Requests -----------------------------------------------------------------------------------
+
+
+def _get(conn: http.client.HTTPConnection, path: str, headers: dict | None = None) -> int:
     # http.client reopens the connection by itself when gunicorn's sync workers close it.
-    conn.request("GET", path)
+    conn.request("GET", path, headers=headers or {})
     response = conn.getresponse()
     response.read()
     return response.status
@@ -102,12 +232,21 @@ def warm_up(port: int, paths: list[str], passes: int = 2) -> None:
     sequential_latency(port, paths, repeats=passes * len(paths))
 
 
-def load(port: int, paths: list[str], *, seconds: float, connections: int, max_requests: int):
-    """Requests per second with `connections` requests in flight, cycling through paths.
-    Stops after `seconds` or `max_requests`, whichever comes first."""
+def load(
+    port: int,
+    paths: list[str],
+    *,
+    seconds: float,
+    connections: int,
+    max_requests: int,
+    headers: dict | None = None,
+):
+    """Requests per second with `connections` requests in flight, cycling through paths, each
+    request sending `headers` (a session cookie, say). Stops after `seconds` or
+    `max_requests`, whichever comes first."""
     if shutil.which("wrk"):
-        return _load_wrk(port, paths, seconds, connections, max_requests)
-    return _load_threads(port, paths, seconds, connections, max_requests)
+        return _load_wrk(port, paths, seconds, connections, max_requests, headers or {})
+    return _load_threads(port, paths, seconds, connections, max_requests, headers or {})
 
 
 # wrk runs this per thread; with one thread the request cap is global.
@@ -136,7 +275,7 @@ end
 """
 
 
-def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
+def _load_wrk(port, paths, seconds, connections, max_requests, headers) -> dict:
     # json.dumps of an ASCII path is a valid Lua string literal.
     lua_paths = ", ".join(json.dumps(path, ensure_ascii=True) for path in paths)
     script = WRK_SCRIPT.replace("__PATHS__", lua_paths).replace("__MAX__", str(max_requests))
@@ -150,11 +289,12 @@ def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
             "--connections",
             str(connections),
             "--duration",
-            f"{seconds}s",
+            f"{max(1, round(seconds))}s",  # wrk takes whole seconds only
             "--timeout",
             "10s",
             "--script",
             script_file.name,
+            *(arg for name, value in headers.items() for arg in ("--header", f"{name}: {value}")),
             f"http://{HOST}:{port}/",
         ]
         output = subprocess.run(
@@ -178,7 +318,7 @@ def _load_wrk(port, paths, seconds, connections, max_requests) -> dict:
     }
 
 
-def _load_threads(port, paths, seconds, connections, max_requests) -> dict:
+def _load_threads(port, paths, seconds, connections, max_requests, headers) -> dict:
     issued = itertools.count()  # next() on it is atomic under the GIL
     samples: list[float] = []
     failures = {"socket_errors": 0, "non_2xx": 0}
@@ -193,7 +333,7 @@ def _load_threads(port, paths, seconds, connections, max_requests) -> dict:
         while time.perf_counter() < deadline and next(issued) < max_requests:
             begun = time.perf_counter()
             try:
-                bad += _get(conn, paths[n % len(paths)]) != 200
+                bad += _get(conn, paths[n % len(paths)], headers) != 200
             except (OSError, http.client.HTTPException):
                 broken += 1
                 conn.close()  # the next request opens a fresh connection
