@@ -2,7 +2,7 @@
 this process's memory instead of raising: pages still render, people can still log in, and
 the rate limits kept in the cache (allauth's login limit, the till API's per-token limit)
 count per process until Redis answers again. Nothing that must not be lost lives in the
-cache: sessions are in the database."""
+cache: sessions are written to the database too (cached_db), so a miss reads them there."""
 
 import logging
 import threading

@@ -13,8 +13,9 @@ categories' ids, the filter form's choices) is kept under the *assortment* versi
 every other change replaces too, so a sale does not make the next visitor count 45,000
 products again.
 
-Without Redis each process has its own cache, so a change made in another process (a
-worker applying an import) is seen when the entries expire: TIMEOUT bounds that.
+Without Redis the cache is a folder every process shares (settings.CACHES), so a change
+made by the worker (applying an import) is seen by the web process at once. Only while Redis
+is unreachable does each process keep its own: TIMEOUT bounds how stale that can get.
 """
 
 import hashlib

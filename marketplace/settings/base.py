@@ -382,13 +382,23 @@ OUTBOX_BROKER_PAUSE_SECONDS = 10
 
 # Redis shares the cache between processes; while it is unreachable each process falls back
 # to its own memory (marketplace.cache), so a Redis outage never becomes an error page.
+# Without Redis (the embedded `make run`) the cache is a folder: the web process and the
+# worker must agree on the catalogue's version (shops.catalogue_cache), or a page kept by
+# one would outlive a change made by the other.
 CACHES = {
     "default": (
         {"BACKEND": "marketplace.cache.FailSoftRedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(BASE_DIR / "var" / "cache"),
+        }
     )
 }
+# Sessions are read from the cache and written through to the database: every request reads
+# its session, and a database round trip for it was a fifth of a page's statements. A cache
+# miss (Redis restarted) falls back to the database, so nobody is signed out by it.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 
 # /readyz answers within this many seconds even when a part it checks hangs, well inside the
 # load balancer's own timeout (docker-compose: 5 s).
