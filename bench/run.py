@@ -84,7 +84,7 @@ def log(message: str) -> None:
 def base_env(database_url: str) -> dict:
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT), BROKER_DIR=BROKER_DIR)
     # Without REDIS_URL tasks are queued as files (no worker runs them here) and the cache is
-    # local memory: nothing else to run.
+    # a folder: nothing else to run.
     env.pop("REDIS_URL", None)
     return env
 

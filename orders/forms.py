@@ -8,7 +8,10 @@ from django.utils import formats, timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from shops import catalogue_cache
 
 from .delivery import pickup_slot_at, pickup_slots
 from .models import Order
@@ -124,6 +127,22 @@ def window_choices(offers, now) -> list:
             (start.isoformat(), f"{name} {start:%H:%M}–{end:%H:%M}")
         )
     return list(days.values())
+
+
+def shop_slot_choices(shop, now) -> list:
+    """A shop's pickup times as labelled choices, listed once a minute for every customer
+    and kept until the shop's hours change (the catalogue's version). Listed from the next
+    whole minute: later than `now`, so every time kept is still on offer until then."""
+    minute = now.replace(second=0, microsecond=0)
+    if minute < now:
+        minute += datetime.timedelta(minutes=1)
+    # The assortment's version: sales leave it alone, a change of hours or closures does not.
+    key = catalogue_cache.cache_key(
+        "pickup-choices", shop.pk, minute.isoformat(), get_language(), assortment=True
+    )
+    return catalogue_cache.cached(
+        key, lambda: slot_choices(pickup_slots(shop, minute), minute), timeout=120
+    )
 
 
 class LazyChoices(BaseChoiceIterator):
@@ -247,7 +266,7 @@ class CheckoutForm(forms.Form):
         self._add_window_fields(shops)
 
     def _slot_choices(self, shop) -> list:
-        return [("", _("Choose a time")), *slot_choices(pickup_slots(shop, self.now), self.now)]
+        return [("", _("Choose a time")), *shop_slot_choices(shop, self.now)]
 
     def _slot_at(self, shop, text: str) -> datetime.datetime | None:
         moment = _parse_moment(text)

@@ -12,8 +12,8 @@ from shops.tests.factories import ShopFactory
 pytestmark = pytest.mark.django_db
 
 
-def local(year, month, day, hour, minute=0):
-    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute))
+def local(year, month, day, hour, minute=0, second=0):
+    return timezone.make_aware(datetime.datetime(year, month, day, hour, minute, second))
 
 
 @pytest.fixture
@@ -69,3 +69,26 @@ def test_a_time_without_a_zone_is_refused(shop):
     now = local(2026, 12, 1, 8)
     (first, _end), *_ = pickup_slots(shop, now)
     assert pickup_slot_at(shop, first.replace(tzinfo=None), now) is None
+
+
+def test_the_listed_times_are_kept_until_the_shop_changes_its_days(shop):
+    """The checkout page's times are listed once a minute for every customer; a closure the
+    shop adds takes its day off the list at once, and every time kept is still on offer."""
+    from django.core.cache import cache
+
+    from orders.forms import shop_slot_choices
+
+    cache.clear()
+    now = local(2026, 12, 1, 8, 0, 30)  # half a minute past: listed from 8:01
+    listed = shop_slot_choices(shop, now)
+    assert any(value.startswith("2026-12-02") for value, _label in listed)
+    for value, _label in listed:
+        moment = datetime.datetime.fromisoformat(value)
+        assert pickup_slot_at(shop, moment, now) is not None
+
+    ShopClosure.objects.create(
+        shop=shop, first_day=datetime.date(2026, 12, 2), last_day=datetime.date(2026, 12, 2)
+    )
+    shop = Shop.objects.prefetch_related("opening_hours", "closures").get(pk=shop.pk)
+    relisted = shop_slot_choices(shop, now)
+    assert relisted and not any(value.startswith("2026-12-02") for value, _label in relisted)
