@@ -7,17 +7,9 @@ class LoyaltyConfig(AppConfig):
     verbose_name = _("Loyalty and presales")
 
     def ready(self):
-        from django.db.models.signals import post_delete, post_save
-
-        from shops.signals import catalogue_row_changed
+        from shops.signals import catalogue_shows
 
         from . import models
 
         # A shop's public page shows these and is kept until the catalogue changes.
-        for model in (models.Campaign, models.Pledge):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    catalogue_row_changed,
-                    sender=model,
-                    dispatch_uid=f"loyalty-catalogue-{signal is post_save}-{model.__name__}",
-                )
+        catalogue_shows(models.Campaign, models.Pledge)

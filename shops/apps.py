@@ -13,14 +13,14 @@ class ShopsConfig(AppConfig):
         from . import models
         from .lists.signals import claim_visitor_shopping_lists
         from .models import Synonym
-        from .signals import catalogue_row_changed, forget_synonyms
+        from .signals import catalogue_row_changed, catalogue_shows, forget_synonyms
 
         user_logged_in.connect(
             claim_visitor_shopping_lists, dispatch_uid="shops-claim-visitor-shopping-lists"
         )
         post_save.connect(forget_synonyms, sender=Synonym, dispatch_uid="shops-synonym-saved")
         post_delete.connect(forget_synonyms, sender=Synonym, dispatch_uid="shops-synonym-deleted")
-        for model in (
+        catalogue_shows(
             models.Product,
             models.ProductPhoto,
             models.Shop,
@@ -28,13 +28,7 @@ class ShopsConfig(AppConfig):
             models.ShopClosure,
             models.Category,
             models.Label,
-        ):
-            for signal in (post_save, post_delete):
-                signal.connect(
-                    catalogue_row_changed,
-                    sender=model,
-                    dispatch_uid=f"shops-catalogue-{signal is post_save}-{model.__name__}",
-                )
+        )
         for through in (models.Product.labels.through, models.Shop.labels.through):
             m2m_changed.connect(
                 catalogue_row_changed, sender=through, dispatch_uid=f"shops-catalogue-{through}"

@@ -16,3 +16,17 @@ def catalogue_row_changed(sender, **kwargs):
     from .catalogue_cache import catalogue_changed
 
     catalogue_changed()
+
+
+def catalogue_shows(*models) -> None:
+    """Connect `models` whose rows a catalogue page shows (a shop's page shows its news,
+    events and presales too): saving or deleting one drops the kept pages."""
+    from django.db.models.signals import post_delete, post_save
+
+    for model in models:
+        for signal in (post_save, post_delete):
+            signal.connect(
+                catalogue_row_changed,
+                sender=model,
+                dispatch_uid=f"catalogue-{signal is post_save}-{model._meta.label}",
+            )
