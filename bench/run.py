@@ -203,150 +203,94 @@ def prepare_database(args) -> dict:
 # Phases -------------------------------------------------------------------------------------
 
 
-def measure_selector(args) -> dict:
-    """Query choice, in-process search latency and product URLs, from bench/search_latency.py."""
+def bench_script(script: str, arguments: list[str], *, env: dict) -> dict:
+    """Run bench/<script> in its own process and return the JSON document it prints."""
     output = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "search_latency.py"),
-            "--repeats",
-            str(args.repeats),
-            "--product-pages",
-            str(PRODUCT_PAGES),
-        ],
+        [sys.executable, str(BENCH / script), *arguments],
         cwd=ROOT,
-        env=dev_env(args.database_url),
+        env=env,
         check=True,
         text=True,
         stdout=subprocess.PIPE,
     ).stdout
     return json.loads(output)
+
+
+def measure_selector(args) -> dict:
+    """Query choice, in-process search latency and product URLs, from bench/search_latency.py."""
+    return bench_script(
+        "search_latency.py",
+        ["--repeats", str(args.repeats), "--product-pages", str(PRODUCT_PAGES)],
+        env=dev_env(args.database_url),
+    )
 
 
 def measure_catalogue(args) -> dict:
     """Import of a 10,000-row file and the API's 1,000-product batch, bench/catalogue.py."""
     rows = "2000" if args.quick else "10000"
-    output = subprocess.run(
-        [sys.executable, str(BENCH / "catalogue.py"), "--rows", rows, "--batch", "1000"],
-        cwd=ROOT,
+    return bench_script(
+        "catalogue.py",
+        ["--rows", rows, "--batch", "1000"],
         env={
             **dev_env(args.database_url),
             "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
         },
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    )
 
 
 def measure_dispatch(args) -> dict:
     """Assignment, route quality and the dispatcher board, from bench/dispatch.py."""
-    output = subprocess.run(
-        [sys.executable, str(BENCH / "dispatch.py"), "--instances", "24" if args.quick else "60"],
-        cwd=ROOT,
-        env=dev_env(args.database_url),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    return bench_script(
+        "dispatch.py", ["--instances", "24" if args.quick else "60"], env=dev_env(args.database_url)
+    )
 
 
 def measure_shopping_list(args) -> dict:
     """Trip planning (20 lines, 50 shops) and list matching at scale, bench/shopping_list.py."""
     repeats, instances = ("10", "20") if args.quick else ("50", "60")
-    output = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "shopping_list.py"),
-            "--repeats",
-            repeats,
-            "--instances",
-            instances,
-        ],
-        cwd=ROOT,
+    return bench_script(
+        "shopping_list.py",
+        ["--repeats", repeats, "--instances", instances],
         env=dev_env(args.database_url),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    )
 
 
 def measure_own_database(script: str, suffix: str, args) -> dict:
     """A benchmark that makes its own database (bench/governance.py, bench/presales.py,
     bench/delivery_windows.py, bench/outbox.py), named after the bench database with a suffix
     (commonplace_bench_governance…), so runs on different bench databases never meet."""
-    output = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / script),
-            "--database-url",
-            f"{args.database_url}_{suffix}",
-            *(["--quick"] if args.quick else []),
-        ],
-        cwd=ROOT,
+    return bench_script(
+        script,
+        ["--database-url", f"{args.database_url}_{suffix}", *(["--quick"] if args.quick else [])],
         env=dict(os.environ, PYTHONPATH=str(ROOT)),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    )
 
 
 def measure_checkouts(args) -> dict:
     """The checkout service alone, in-process (bench/checkouts.py): no HTTP, no form, no
     page. Kept to tell the service's cost from the rest; customers get what
     measure_checkout_http measures."""
-    output = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "checkouts.py"),
-            "--buyers",
-            str(args.buyers),
-            "--threads",
-            str(args.threads),
-        ],
-        cwd=ROOT,
-        # As in production, emails and other tasks are queued in Redis, not run inline; the
-        # bench uses its own Redis database and empties it afterwards.
-        env={
-            **dev_env(args.database_url),
-            "REDIS_URL": BENCH_REDIS_URL,
-            "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
-        },
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    # As in production, emails and other tasks are queued in Redis, not run inline; the
+    # bench uses its own Redis database and empties it afterwards.
+    env = {
+        **dev_env(args.database_url),
+        "REDIS_URL": BENCH_REDIS_URL,
+        "EMAIL_BACKEND": "django.core.mail.backends.dummy.EmailBackend",
+    }
+    arguments = ["--buyers", str(args.buyers), "--threads", str(args.threads)]
+    return bench_script("checkouts.py", arguments, env=env)
 
 
 def measure_checkout_http(args) -> dict:
     """Checkouts over HTTP against gunicorn with prod settings, bench/checkout_http.py."""
-    output = subprocess.run(
-        [
-            sys.executable,
-            str(BENCH / "checkout_http.py"),
-            "--database-url",
-            args.database_url,
-            "--buyers",
-            str(args.buyers),
-            "--clients",
-            str(args.clients),
-            "--workers",
-            str(args.workers),
-            "--redis-url",
-            BENCH_REDIS_URL,
-        ],
-        cwd=ROOT,
-        env=prod_env(args.database_url),
-        check=True,
-        text=True,
-        stdout=subprocess.PIPE,
-    ).stdout
-    return json.loads(output)
+    arguments = [
+        *("--database-url", args.database_url),
+        *("--buyers", str(args.buyers)),
+        *("--clients", str(args.clients)),
+        *("--workers", str(args.workers)),
+        *("--redis-url", BENCH_REDIS_URL),
+    ]
+    return bench_script("checkout_http.py", arguments, env=prod_env(args.database_url))
 
 
 def search_path(text: str) -> str:
