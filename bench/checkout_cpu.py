@@ -20,6 +20,7 @@ import sys
 import time
 
 import django
+from town import open_around_the_clock
 
 
 def parse_args():
@@ -50,7 +51,7 @@ def main():
     from django.test.utils import CaptureQueriesContext
 
     from orders import services
-    from shops.models import OpeningHours, Product, Shop
+    from shops.models import Product, Shop
 
     # Shops that deliver (the page then offers delivery windows too), open around the clock
     # with no lead time: the most pickup slots a shop can offer, whatever the hour.
@@ -59,13 +60,7 @@ def main():
         .exclude(delivery_collective=None)
         .order_by("pk")[: args.shops]
     )
-    OpeningHours.objects.filter(shop__in=shops).delete()
-    OpeningHours.objects.bulk_create(
-        OpeningHours(shop=shop, weekday=d, opens="00:00", closes="23:59")
-        for shop in shops
-        for d in range(7)
-    )
-    Shop.objects.filter(pk__in=[s.pk for s in shops]).update(pickup_lead_minutes=0)
+    open_around_the_clock(shop.pk for shop in shops)
     products = [
         Product.objects.select_related("shop")
         .filter(shop=shop, is_active=True, unit="piece")

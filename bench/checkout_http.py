@@ -38,6 +38,7 @@ from urllib.parse import urlencode
 import django
 import http_load
 from timing import summarise
+from town import open_around_the_clock
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -95,7 +96,7 @@ def prepare_buyers(count: int, rng: random.Random) -> list[dict]:
     from django.test import Client
 
     from orders import services
-    from shops.models import OpeningHours, Product, Shop
+    from shops.models import Product, Shop
 
     shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk")[:SHOPS_USED])
     by_shop = {
@@ -109,14 +110,7 @@ def prepare_buyers(count: int, rng: random.Random) -> list[dict]:
     by_shop = {pk: products for pk, products in by_shop.items() if products}
     if len(by_shop) < 2:
         raise SystemExit("checkout_http needs two active shops selling by the piece")
-    # Every shop open around the clock for the run, so any moment has pickup times.
-    OpeningHours.objects.filter(shop_id__in=by_shop).delete()
-    OpeningHours.objects.bulk_create(
-        OpeningHours(shop_id=shop_id, weekday=day, opens="00:00", closes="23:59")
-        for shop_id in by_shop
-        for day in range(7)
-    )
-    Shop.objects.filter(pk__in=by_shop).update(pickup_lead_minutes=0)
+    open_around_the_clock(by_shop)
     hot = {shop_id: by_shop[shop_id][:HOT_PER_SHOP] for shop_id in list(by_shop)[:HOT_SHOPS]}
 
     User = get_user_model()

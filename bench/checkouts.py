@@ -16,6 +16,7 @@ import time
 
 import django
 from timing import summarise
+from town import open_around_the_clock
 
 
 def parse_args():
@@ -36,18 +37,11 @@ def main():
     from orders import services
     from orders.delivery import pickup_slots
     from orders.exceptions import SoldOut
-    from shops.models import OpeningHours, Product, Shop
+    from shops.models import Product, Shop
 
     rng = random.Random(7)
     shops = list(Shop.objects.filter(status=Shop.Status.ACTIVE).order_by("pk")[:30])
-    # Every shop open around the clock for the run, so any moment has pickup slots.
-    OpeningHours.objects.filter(shop__in=shops).delete()
-    OpeningHours.objects.bulk_create(
-        OpeningHours(shop=shop, weekday=d, opens="00:00", closes="23:59")
-        for shop in shops
-        for d in range(7)
-    )
-    Shop.objects.filter(pk__in=[s.pk for s in shops]).update(pickup_lead_minutes=0)
+    open_around_the_clock(shop.pk for shop in shops)
     by_shop = {
         shop.pk: list(
             Product.objects.filter(shop=shop, is_active=True, unit="piece").values_list(
